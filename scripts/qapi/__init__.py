@@ -1,0 +1,1 @@
+# tern QAPI generator package: schema parser, checker and C/Markdown back ends.

@@ -1,0 +1,175 @@
+/*
+ * main.c: ternd's main(): parse the command line, set the daemon up, run
+ * the main loop until a shutdown request, clean up.
+ */
+#include "util/osdep.h"
+#include "util/error.h"
+#include "util/main-loop.h"
+#include "monitor/chardev.h"
+#include "monitor/monitor.h"
+#include "system/machine.h"
+#include "system/runstate.h"
+#include "system/system.h"
+#include "system/user-creatable.h"
+#include "cmdline-int.h"
+#include "os-int.h"
+#include "qmp-init-int.h"
+
+/* Runs fn on each item with the item's option as the error location. */
+static bool create_items(GPtrArray *items,
+                         bool (*fn)(CmdlineItem *item, GError **errp),
+                         GError **errp)
+{
+    for (guint i = 0; i < items->len; i++) {
+        CmdlineItem *item = items->pdata[i];
+        bool ok;
+
+        error_set_location(item->loc);
+        ok = fn(item, errp);
+        error_set_location(NULL);
+        if (!ok) {
+            error_prepend(errp, "%s: ", item->loc);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool create_object(CmdlineItem *item, GError **errp)
+{
+    return user_creatable_add(item->opts, errp);
+}
+
+static bool create_chardev(CmdlineItem *item, GError **errp)
+{
+    return chardev_new_from_opts(item->opts, errp) != NULL;
+}
+
+static bool create_monitors(CmdlineConfig *cfg, GError **errp)
+{
+    for (guint i = 0; i < cfg->monitors->len; i++) {
+        CmdlineMonitor *mon = cfg->monitors->pdata[i];
+        bool ok;
+
+        error_set_location(mon->loc);
+        if (mon->opts) {
+            ok = monitor_new_from_opts(mon->opts, errp);
+        } else {
+            ok = monitor_new_compat(mon->dev, mon->qmp, mon->pretty, errp);
+        }
+        error_set_location(NULL);
+        if (!ok) {
+            error_prepend(errp, "%s: ", mon->loc);
+            return false;
+        }
+    }
+    /* -nographic puts the default human monitor on stdio. */
+    if (cfg->nographic && cfg->default_monitor && !cfg->nodefaults) {
+        return monitor_new_compat("stdio", false, false, errp);
+    }
+    return true;
+}
+
+/* Name, UUID and process name of the VM. */
+static void apply_identity(CmdlineConfig *cfg)
+{
+    qemu_set_vm_name(cfg->name);
+    if (cfg->uuid_set) {
+        qemu_set_uuid(cfg->uuid);
+    }
+    if (cfg->process_name) {
+        os_set_proc_name(cfg->process_name);
+    }
+}
+
+/* The run state at the end of start-up (QEMU's qemu_machine_creation). */
+static void start_vm(CmdlineConfig *cfg)
+{
+    if (cfg->start_paused) {
+        runstate_set_autostart(false);
+    }
+    if (cfg->incoming) {
+        runstate_set(RUN_STATE_INMIGRATE);
+    } else if (!cfg->start_paused) {
+        vm_start();
+    }
+}
+
+/* Whether monitor_init_globals() ran (so monitor_cleanup() may run). */
+static bool monitors_initialized;
+
+/* Shuts the daemon down (success or failed start-up). */
+static void system_cleanup(CmdlineConfig *cfg)
+{
+    if (monitors_initialized) {
+        monitor_cleanup();
+    }
+    os_signalfd_cleanup();
+    qemu_unlink_pidfile();
+    current_machine_set(NULL);
+    cmdline_config_destroy(cfg);
+}
+
+/* Everything from daemonizing to a running VM and listening monitors. */
+static bool system_start(CmdlineConfig *cfg, GError **errp)
+{
+    if (cfg->daemonize && !os_daemonize(errp)) {
+        return false;
+    }
+    if (cfg->pidfile && !qemu_write_pidfile(cfg->pidfile, errp)) {
+        error_prepend(errp, "cannot create PID file: ");
+        return false;
+    }
+    os_block_termination_signals();
+    if (!qemu_init_main_loop(errp) || !os_signalfd_setup(errp)) {
+        return false;
+    }
+    monitor_init_globals();
+    monitors_initialized = true;
+    system_register_qmp_commands();
+    apply_identity(cfg);
+    if (!create_items(cfg->objects, create_object, errp) ||
+        !create_items(cfg->chardevs, create_chardev, errp) ||
+        !create_monitors(cfg, errp)) {
+        return false;
+    }
+    start_vm(cfg);
+    os_setup_post();
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    CmdlineConfig cfg;
+    GError *err = NULL;
+    MachineState *ms;
+    int status = EXIT_SUCCESS;
+
+    error_set_progname(argv[0]);
+    cmdline_config_init(&cfg);
+    if (!cmdline_parse(&cfg, argc, argv, &err)) {
+        goto fail;
+    }
+    if (cfg.exit_now) {
+        cmdline_config_destroy(&cfg);
+        return EXIT_SUCCESS;
+    }
+    ms = cmdline_build_machine(&cfg, &err);
+    if (!ms) {
+        goto fail;
+    }
+    current_machine_set(ms);
+    if (!cmdline_check(&cfg, &err) || !system_start(&cfg, &err)) {
+        goto fail;
+    }
+    while (!main_loop_should_exit(&status)) {
+        main_loop_wait(false);
+    }
+    system_cleanup(&cfg);
+    return status;
+
+fail:
+    error_report_err(err);
+    system_cleanup(&cfg);
+    return EXIT_FAILURE;
+}
