@@ -561,7 +561,11 @@ class Ternd:
         if self.proc.poll() is None:
             self.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(self.timeout if timeout is None else timeout)
+                rc = self.proc.wait(self.timeout if timeout is None
+                                    else timeout)
+                if rc != 0:
+                    self.problems.append(f'ternd exited with {rc} on '
+                                         'SIGTERM; stderr:\n' + self.stderr())
             except subprocess.TimeoutExpired:
                 self.problems.append('ternd ignored SIGTERM; killed')
                 self.proc.kill()
@@ -572,6 +576,8 @@ class Ternd:
         if rc < 0 and -rc not in self.signals_sent | {signal.SIGKILL}:
             self.problems.append(f'ternd died of signal {-rc}; stderr:\n'
                                  + self.stderr())
+        if sanitizer_report(self.stderr()):
+            self.problems.append('sanitizer report:\n' + self.stderr())
         return rc
 
     def cleanup(self):
@@ -591,9 +597,18 @@ def run_ternd(args, timeout=None, nodefaults=True):
     text stdout/stderr.  Kills it after the timeout."""
     argv = [ternd_path()] + (['-nodefaults'] if nodefaults else []) + \
         list(args)
-    return subprocess.run(argv, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True,
-                          timeout=TIMEOUT if timeout is None else timeout)
+    result = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True,
+                            timeout=TIMEOUT if timeout is None else timeout)
+    if sanitizer_report(result.stderr):
+        raise AssertionError('sanitizer report:\n' + result.stderr)
+    return result
+
+
+def sanitizer_report(text):
+    """True when text holds an ASan, LSan or UBSan report."""
+    return any(marker in text for marker in (
+        'ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:'))
 
 
 def assert_error(reply, klass, desc, id_=..., exact=True):
