@@ -34,7 +34,7 @@ def ternd_path():
     if not path:
         raise RuntimeError('TERND is not set: run the tests through meson '
                            'or export TERND=/path/to/ternd')
-    return path
+    return os.path.abspath(path)
 
 
 def dump(msg):
