@@ -50,3 +50,49 @@ bool qemu_in_main_thread(void)
 {
     return g_thread_self() == main_thread;
 }
+
+typedef struct MainLoopSyncCall {
+    MainLoopSyncFunc *fn;
+    void *opaque;
+    GError *err;
+    bool ret;
+    bool done;          /* protected by lock */
+    GMutex lock;
+    GCond cond;
+} MainLoopSyncCall;
+
+static void main_loop_run_sync_bh(void *opaque)
+{
+    MainLoopSyncCall *call = opaque;
+
+    call->ret = call->fn(call->opaque, &call->err);
+    g_mutex_lock(&call->lock);
+    call->done = true;
+    g_cond_signal(&call->cond);
+    g_mutex_unlock(&call->lock);
+}
+
+bool main_loop_run_sync(MainLoopSyncFunc *fn, void *opaque, GError **errp)
+{
+    MainLoopSyncCall call = { .fn = fn, .opaque = opaque };
+
+    if (qemu_in_main_thread()) {
+        return fn(opaque, errp);
+    }
+    g_assert(main_ctx);
+    g_mutex_init(&call.lock);
+    g_cond_init(&call.cond);
+    aio_bh_schedule_oneshot(main_ctx, main_loop_run_sync_bh, &call);
+    g_mutex_lock(&call.lock);
+    while (!call.done) {
+        g_cond_wait(&call.cond, &call.lock);
+    }
+    g_mutex_unlock(&call.lock);
+    g_mutex_clear(&call.lock);
+    g_cond_clear(&call.cond);
+    if (!call.ret) {
+        g_assert(call.err);
+        g_propagate_error(errp, call.err);
+    }
+    return call.ret;
+}

@@ -44,6 +44,24 @@ void main_loop_wait(bool nonblocking);
  */
 bool qemu_in_main_thread(void);
 
+/* A function run in the main loop on another thread's behalf. */
+typedef bool MainLoopSyncFunc(void *opaque, GError **errp);
+
+/**
+ * main_loop_run_sync:
+ * @fn: what to run
+ * @opaque: its argument
+ * @errp: receives @fn's error
+ *
+ * Runs @fn in the main loop thread and waits for it to return.  This is how
+ * a worker thread (the migration thread) touches main-loop-owned state such
+ * as devices or the run state.  Called from the main thread it simply calls
+ * @fn.  The main loop must be running (not waiting on the caller).
+ *
+ * Returns: what @fn returned; @errp is set exactly when it returned false.
+ */
+bool main_loop_run_sync(MainLoopSyncFunc *fn, void *opaque, GError **errp);
+
 /* Asserts that the caller may touch global state (the main thread). */
 #define GLOBAL_STATE_CODE() g_assert(qemu_in_main_thread())
 
