@@ -43,6 +43,9 @@ typedef struct MonitorQMP {
     GQueue *requests;       /* QMPRequest*, in arrival order */
     GSource *dispatch_src;  /* idle source handling the queue */
     bool eof;               /* the peer sent its last byte */
+    bool co_running;        /* a command's coroutine has not finished */
+    bool co_yielded;        /* ... and it yielded: the queue waits for it */
+    bool dead;              /* closed while co_yielded: freed when it ends */
 } MonitorQMP;
 
 typedef struct MonitorHMP {

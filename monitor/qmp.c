@@ -5,11 +5,18 @@
  * capabilities negotiation, a JSON streamer feeding a bounded queue of
  * requests, and a dispatcher (an idle source on the main context) that
  * handles them strictly in order, one per main-loop iteration, so that
- * clients take turns.  Main thread only.
+ * clients take turns.
+ *
+ * Every command runs in a coroutine.  Most return without yielding; a
+ * coroutine command (QCO_COROUTINE, e.g. one that waits for a worker
+ * thread) may yield, and then its session holds its queue until the reply
+ * is sent while other sessions go on being served.  Such a handler must
+ * read monitor_cur() before its first yield.  Main thread only.
  */
 #include "util/osdep.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/coroutine.h"
 #include "monitor/monitor-int.h"
 #include "qapi/qmp-dispatch.h"
 #include "qapi/qapi-commands-control.h"
@@ -105,26 +112,67 @@ static const char *qmp_request_name(JsonNode *req)
     return json_node_get_string(n);
 }
 
-static void monitor_qmp_handle(MonitorQMP *mon, QMPRequest *r)
+typedef struct QMPCommandCo {
+    MonitorQMP *mon;
+    QMPRequest *req;
+} QMPCommandCo;
+
+static void monitor_qmp_free(MonitorQMP *mon);
+static void monitor_qmp_schedule(MonitorQMP *mon);
+
+static void coroutine_fn monitor_qmp_dispatch_co(void *opaque)
 {
-    g_autoptr(JsonObject) reply = NULL;
+    QMPCommandCo *data = opaque;
+    MonitorQMP *mon = data->mon;
+    bool negotiating = mon->commands == qmp_cap_negotiation_commands;
+    g_autoptr(JsonObject) reply = qmp_dispatch(mon->commands, data->req->req,
+                                               false);
+
+    qmp_request_free(data->req);
+    g_free(data);
+    mon->co_running = false;
+    if (mon->dead) {
+        monitor_qmp_free(mon);
+        return;
+    }
+    monitor_msg_fds_close(&mon->common);
+    if (negotiating) {
+        qmp_rewrite_negotiation_error(reply);
+    }
+    monitor_qmp_send(mon, reply);
+    if (mon->co_yielded) {
+        /* resumed after a yield: the dispatcher goes on with the queue */
+        mon->co_yielded = false;
+        monitor_qmp_schedule(mon);
+    }
+}
+
+/* Answer @r (taking it).  Returns false if its command yielded. */
+static bool monitor_qmp_handle(MonitorQMP *mon, QMPRequest *r)
+{
+    QMPCommandCo *data;
     Monitor *old;
 
     if (r->err) {
-        monitor_qmp_send(mon, reply = qmp_error_response(r->err));
-        return;
+        g_autoptr(JsonObject) reply = qmp_error_response(r->err);
+
+        monitor_qmp_send(mon, reply);
+        qmp_request_free(r);
+        return true;
     }
     trace_monitor_qmp_cmd_in_band(mon, qmp_request_name(r->req));
     monitor_msg_fds_set(&mon->common, r->fds);
     g_clear_pointer(&r->fds, g_array_unref);
+    data = g_new0(QMPCommandCo, 1);
+    data->mon = mon;
+    data->req = r;
+    mon->co_running = true;
     old = monitor_set_cur(&mon->common);
-    reply = qmp_dispatch(mon->commands, r->req, false);
+    qemu_coroutine_enter(qemu_coroutine_create(monitor_qmp_dispatch_co,
+                                               data));
     monitor_set_cur(old);
-    monitor_msg_fds_close(&mon->common);
-    if (mon->commands == qmp_cap_negotiation_commands) {
-        qmp_rewrite_negotiation_error(reply);
-    }
-    monitor_qmp_send(mon, reply);
+    mon->co_yielded = mon->co_running;
+    return !mon->co_yielded;
 }
 
 /*
@@ -169,20 +217,24 @@ static bool monitor_qmp_close_if_done(MonitorQMP *mon)
 static gboolean monitor_qmp_dispatch_cb(gpointer opaque)
 {
     MonitorQMP *mon = opaque;
-    QMPRequest *r = g_queue_pop_head(mon->requests);
+    QMPRequest *r = mon->co_yielded ? NULL : g_queue_pop_head(mon->requests);
 
-    if (r) {
-        monitor_qmp_handle(mon, r);
-        qmp_request_free(r);
+    if (r && !monitor_qmp_handle(mon, r)) {
+        /* the reply comes when the coroutine ends; it reschedules us */
+        g_source_unref(mon->dispatch_src);
+        mon->dispatch_src = NULL;
+        return G_SOURCE_REMOVE;
     }
     monitor_qmp_pump(mon);
-    if (!g_queue_is_empty(mon->requests) && !char_conn_is_broken(
-            mon->common.conn)) {
+    if (!mon->co_yielded && !g_queue_is_empty(mon->requests) &&
+        !char_conn_is_broken(mon->common.conn)) {
         return G_SOURCE_CONTINUE;
     }
     g_source_unref(mon->dispatch_src);
     mon->dispatch_src = NULL;
-    monitor_qmp_close_if_done(mon);
+    if (!mon->co_yielded) {
+        monitor_qmp_close_if_done(mon);
+    }
     return G_SOURCE_REMOVE;
 }
 
@@ -236,6 +288,12 @@ static void monitor_qmp_read(void *opaque, const uint8_t *buf, size_t len,
     monitor_qmp_pump(mon);
 }
 
+static void monitor_qmp_free(MonitorQMP *mon)
+{
+    monitor_common_destroy(&mon->common);
+    g_free(mon);
+}
+
 static void monitor_qmp_close(void *opaque)
 {
     MonitorQMP *mon = opaque;
@@ -246,13 +304,18 @@ static void monitor_qmp_close(void *opaque)
         mon->dispatch_src = NULL;
     }
     g_queue_free_full(mon->requests, (GDestroyNotify)qmp_request_free);
+    mon->requests = NULL;
     json_streamer_free(mon->parser);
     g_byte_array_unref(mon->inbuf);
     close_fds(mon->in_fds);
     g_array_unref(mon->in_fds);
     monitor_list_remove(&mon->common);
-    monitor_common_destroy(&mon->common);
-    g_free(mon);
+    if (mon->co_running) {
+        /* a yielded command still refers to us: it frees us at its end */
+        mon->dead = true;
+        return;
+    }
+    monitor_qmp_free(mon);
 }
 
 static void monitor_qmp_greet(MonitorQMP *mon)

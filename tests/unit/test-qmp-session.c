@@ -6,6 +6,8 @@
  * query-status, query-name, query-uuid) are stubs here.
  */
 #include "util/osdep.h"
+#include "util/coroutine.h"
+#include "util/aio.h"
 #include "util/error.h"
 #include "util/main-loop.h"
 #include "monitor/monitor.h"
@@ -517,6 +519,114 @@ START_TEST(test_hmp_session)
 }
 END_TEST
 
+/* ---- coroutine commands ---- */
+
+static Coroutine *yield_waiter;
+
+/* x-test-yield: yields until x-test-wake schedules it again. */
+static bool test_yield_cmd(JsonObject *args, JsonNode **ret, GError **errp)
+{
+    ck_assert(qemu_in_coroutine());
+    yield_waiter = qemu_coroutine_self();
+    qemu_coroutine_yield();
+    yield_waiter = NULL;
+    return true;
+}
+
+static bool test_wake_cmd(JsonObject *args, JsonNode **ret, GError **errp)
+{
+    if (!yield_waiter) {
+        error_setg(errp, "nothing to wake");
+        return false;
+    }
+    aio_co_schedule(qemu_get_aio_context(), yield_waiter);
+    return true;
+}
+
+static void register_test_commands(void)
+{
+    if (!qmp_find_command(qmp_get_commands(), "x-test-yield")) {
+        qmp_register_command(qmp_get_commands(), "x-test-yield",
+                             test_yield_cmd, QCO_COROUTINE);
+        qmp_register_command(qmp_get_commands(), "x-test-wake",
+                             test_wake_cmd, QCO_NO_OPTIONS);
+    }
+}
+
+/* A second session on its own socketpair; returns the client's fd. */
+static int open_second_session(void)
+{
+    int sv[2];
+    g_autofree char *fdstr = NULL;
+    g_autoptr(JsonObject) chr = json_object_new();
+    g_autoptr(JsonObject) mon = json_object_new();
+    GError *err = NULL;
+
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    fdstr = g_strdup_printf("%d", sv[1]);
+    json_object_set_string_member(chr, "backend", "socket");
+    json_object_set_string_member(chr, "id", "qmp1");
+    json_object_set_string_member(chr, "fd", fdstr);
+    ck_assert_ptr_nonnull(chardev_new_from_opts(chr, &err));
+    json_object_set_string_member(mon, "chardev", "qmp1");
+    json_object_set_string_member(mon, "mode", "control");
+    ck_assert(monitor_new_from_opts(mon, &err));
+    return sv[0];
+}
+
+START_TEST(test_coroutine_command)
+{
+    int first_fd = client_fd, second_fd;
+    GString *first_in = client_in;
+
+    register_test_commands();
+    negotiate();
+    /* the first session's command yields; its next request must wait */
+    client_send("{\"execute\": \"x-test-yield\", \"id\": 1}"
+                "{\"execute\": \"query-name\", \"id\": 2}");
+    second_fd = open_second_session();
+    client_fd = second_fd;
+    client_in = g_string_new("");
+    negotiate();
+    /* the second session is served meanwhile, and wakes the first */
+    while (!yield_waiter) {
+        g_main_context_iteration(NULL, true);
+    }
+    exchange("{\"execute\": \"x-test-wake\"}", "{\"return\": {}}");
+    g_string_free(client_in, true);
+    close(second_fd);
+    client_fd = first_fd;
+    client_in = first_in;
+    expect_line("{\"return\": {}, \"id\": 1}");
+    expect_line("{\"return\": {\"name\": \"testvm\"}, \"id\": 2}");
+}
+END_TEST
+
+START_TEST(test_coroutine_command_client_gone)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    register_test_commands();
+    negotiate();
+    client_send("{\"execute\": \"x-test-yield\"}");
+    while (!yield_waiter) {
+        g_main_context_iteration(NULL, true);
+    }
+    /* the client leaves while its command is suspended */
+    close(client_fd);
+    client_fd = socket(AF_UNIX, SOCK_STREAM, 0);   /* for teardown */
+    while (g_main_context_iteration(NULL, false) &&
+           g_get_monotonic_time() < deadline) {
+        /* let the monitor notice the hang-up */
+    }
+    aio_co_schedule(qemu_get_aio_context(), yield_waiter);
+    while (yield_waiter && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(NULL, true);
+    }
+    ck_assert_ptr_null(yield_waiter);
+}
+END_TEST
+
 static Suite *qmp_session_suite(void)
 {
     Suite *s = suite_create("qmp-session");
@@ -534,6 +644,8 @@ static Suite *qmp_session_suite(void)
         { "hmp", test_human_monitor_command },
         { "options", test_option_errors },
         { "hmp-session", test_hmp_session },
+        { "coroutine-command", test_coroutine_command },
+        { "coroutine-client-gone", test_coroutine_command_client_gone },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
