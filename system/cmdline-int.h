@@ -101,8 +101,7 @@ bool cmdline_parse(CmdlineConfig *cfg, int argc, char **argv, GError **errp);
 /**
  * cmdline_check:
  * @cfg: a parsed configuration
- * @errp: `-nographic cannot be used with -daemonize`, or
- *     `-incoming URI: migration is not supported yet`
+ * @errp: `-nographic cannot be used with -daemonize`
  *
  * Checks the combinations of options.
  *

@@ -773,10 +773,5 @@ bool cmdline_check(CmdlineConfig *cfg, GError **errp)
         error_setg(errp, "-nographic cannot be used with -daemonize");
         return false;
     }
-    if (cfg->incoming && !g_str_equal(cfg->incoming, "defer")) {
-        error_setg(errp, "%s: migration is not supported yet",
-                   cfg->incoming_loc);
-        return false;
-    }
     return true;
 }

@@ -7,7 +7,10 @@
 #include "util/main-loop.h"
 #include "monitor/chardev.h"
 #include "monitor/monitor.h"
+#include "migration/misc.h"
+#include "system/guest.h"
 #include "system/machine.h"
+#include "system/memory-backend.h"
 #include "system/runstate.h"
 #include "system/system.h"
 #include "system/user-creatable.h"
@@ -95,6 +98,17 @@ static void start_vm(CmdlineConfig *cfg)
     }
 }
 
+/* -incoming URI is parsed at once: a bad URI is a bad command line. */
+static bool parse_incoming(CmdlineConfig *cfg, GError **errp)
+{
+    if (cfg->incoming &&
+        !migration_incoming_set_cmdline(cfg->incoming, errp)) {
+        error_prepend(errp, "%s: ", cfg->incoming_loc);
+        return false;
+    }
+    return true;
+}
+
 /* Whether monitor_init_globals() ran (so monitor_cleanup() may run). */
 static bool monitors_initialized;
 
@@ -102,8 +116,10 @@ static bool monitors_initialized;
 static void system_cleanup(CmdlineConfig *cfg)
 {
     if (monitors_initialized) {
+        migration_shutdown();
         monitor_cleanup();
     }
+    guest_cleanup();
     os_signalfd_cleanup();
     qemu_unlink_pidfile();
     current_machine_set(NULL);
@@ -111,7 +127,8 @@ static void system_cleanup(CmdlineConfig *cfg)
 }
 
 /* Everything from daemonizing to a running VM and listening monitors. */
-static bool system_start(CmdlineConfig *cfg, GError **errp)
+static bool system_start(CmdlineConfig *cfg, MachineState *ms,
+                         GError **errp)
 {
     if (cfg->daemonize && !os_daemonize(errp)) {
         return false;
@@ -127,13 +144,19 @@ static bool system_start(CmdlineConfig *cfg, GError **errp)
     monitor_init_globals();
     monitors_initialized = true;
     system_register_qmp_commands();
+    migration_init();
     apply_identity(cfg);
     if (!create_items(cfg->objects, create_object, errp) ||
+        !guest_init(ms, cfg->ram_size_set, errp) ||
         !create_items(cfg->chardevs, create_chardev, errp) ||
         !create_monitors(cfg, errp)) {
         return false;
     }
     start_vm(cfg);
+    if (!migration_incoming_start_cmdline(errp)) {
+        error_prepend(errp, "%s: ", cfg->incoming_loc);
+        return false;
+    }
     os_setup_post();
     return true;
 }
@@ -146,6 +169,7 @@ int main(int argc, char **argv)
     int status = EXIT_SUCCESS;
 
     error_set_progname(argv[0]);
+    memory_backend_register_types();
     cmdline_config_init(&cfg);
     if (!cmdline_parse(&cfg, argc, argv, &err)) {
         goto fail;
@@ -159,7 +183,8 @@ int main(int argc, char **argv)
         goto fail;
     }
     current_machine_set(ms);
-    if (!cmdline_check(&cfg, &err) || !system_start(&cfg, &err)) {
+    if (!cmdline_check(&cfg, &err) || !parse_incoming(&cfg, &err) ||
+        !system_start(&cfg, ms, &err)) {
         goto fail;
     }
     while (!main_loop_should_exit(&status)) {

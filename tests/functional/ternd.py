@@ -23,6 +23,9 @@ import tempfile
 import time
 
 TIMEOUT = float(os.environ.get('TERN_TEST_TIMEOUT', '10'))
+# Bounds a whole migration (several passes, a file save, a restore).
+MIGRATION_TIMEOUT = float(os.environ.get('TERN_MIGRATION_TIMEOUT', '120'))
+MIGRATION_TERMINAL = ('completed', 'failed', 'cancelled')
 PROMPT = b'(qemu) '
 _IN_STRING = re.compile(rb'"|\\.', re.S)
 _OUTSIDE = re.compile(rb'["{}\[\]]')
@@ -169,6 +172,8 @@ class QMPConnection:
         self.raw_log = []
         self.greeting = None
         self.eof = False
+        self.migration_log = []     # MIGRATION statuses wait_migration saw
+        self.pass_log = []          # MIGRATION_PASS numbers wait_pass saw
 
     @classmethod
     def connect_unix(cls, path, timeout=None):
@@ -345,6 +350,76 @@ class QMPConnection:
         connection has arrived once this returns."""
         self.cmd_ok('query-status')
 
+    # -- migration ---------------------------------------------------------
+
+    def _next_event(self, names, deadline, what):
+        """Pop and return the oldest event whose name is in names, waiting
+        (until deadline) for one; other events stay queued."""
+        while True:
+            for i, ev in enumerate(self.events):
+                if ev['event'] in names:
+                    return self.events.pop(i)
+            msg = self.recv(deadline.remaining(what))
+            if 'event' not in msg:
+                raise ProtocolError(f'unexpected reply while waiting for '
+                                    f'{what}: ' + dump(msg))
+            self.events.append(msg)
+
+    def wait_migration(self, status, timeout=None):
+        """Consume MIGRATION events until one reports status; return the
+        statuses seen on the way (status last).
+
+        Every status consumed is also appended to .migration_log.  A
+        terminal status (completed, failed, cancelled) other than the one
+        awaited raises AssertionError with the query-migrate reply."""
+        deadline = Deadline(MIGRATION_TIMEOUT if timeout is None
+                            else timeout)
+        seen = []
+        log = self.migration_log
+        while True:
+            ev = self._next_event(('MIGRATION',), deadline,
+                                  f'MIGRATION {status}')
+            got = ev['data']['status']
+            seen.append(got)
+            log.append(got)
+            if got == status:
+                return seen
+            if got in MIGRATION_TERMINAL:
+                info = self.cmd('query-migrate')
+                raise AssertionError(
+                    f'migration ended in {got!r} while waiting for '
+                    f'{status!r} (seen {seen}); query-migrate: '
+                    + dump(info))
+
+    def wait_pass(self, n, timeout=None):
+        """Consume MIGRATION_PASS events until one with pass >= n; return
+        that pass number.  Passes consumed go to .pass_log.  Events are
+        taken in arrival order: a MIGRATION event with a terminal status
+        before that pass raises AssertionError (and stays queued)."""
+        deadline = Deadline(MIGRATION_TIMEOUT if timeout is None
+                            else timeout)
+        scanned = 0
+        while True:
+            while scanned < len(self.events):
+                ev = self.events[scanned]
+                if ev['event'] == 'MIGRATION' and \
+                        ev['data']['status'] in MIGRATION_TERMINAL:
+                    raise AssertionError(
+                        f'migration ended ({dump(ev)}) before pass {n}; '
+                        f'passes seen {self.pass_log}')
+                if ev['event'] != 'MIGRATION_PASS':
+                    scanned += 1
+                    continue
+                self.events.pop(scanned)
+                self.pass_log.append(ev['data']['pass'])
+                if ev['data']['pass'] >= n:
+                    return ev['data']['pass']
+            msg = self.recv(deadline.remaining(f'MIGRATION_PASS {n}'))
+            if 'event' not in msg:
+                raise ProtocolError('unexpected reply while waiting for '
+                                    'MIGRATION_PASS: ' + dump(msg))
+            self.events.append(msg)
+
 
 class HMPStdio:
     """The readline monitor on the daemon's stdin/stdout pipes."""
@@ -402,12 +477,15 @@ class Ternd:
     launch(), .qmp is a negotiated connection to it (negotiate=False
     leaves it just after the greeting).  hmp_stdio=True adds '-monitor
     stdio' and .hmp_stdio drives it.  Always call shutdown() (the fixtures
-    do): it reaps the daemon whatever state it is in.
+    do): it reaps the daemon whatever state it is in.  pass_fds lists
+    file descriptors the daemon inherits under the same numbers (for
+    '-incoming fd:N').
     """
 
     def __init__(self, args=(), *, qmp=True, negotiate=True, hmp_stdio=False,
-                 nodefaults=True, wait_for=None, timeout=None):
+                 nodefaults=True, wait_for=None, timeout=None, pass_fds=()):
         self.timeout = TIMEOUT if timeout is None else timeout
+        self.pass_fds = tuple(pass_fds)
         self.dir = tempfile.mkdtemp(prefix='tern-')
         self.qmp_path = os.path.join(self.dir, 'qmp.sock')
         self.want_qmp = qmp
@@ -444,7 +522,8 @@ class Ternd:
         with open(self.stderr_path, 'wb') as stderr:
             self.proc = subprocess.Popen(self.args, stdin=stdin,
                                          stdout=stdout, stderr=stderr,
-                                         cwd=self.dir)
+                                         cwd=self.dir,
+                                         pass_fds=self.pass_fds)
         if not self.want_hmp:
             stdout.close()
         else:
@@ -642,3 +721,79 @@ def assert_return(reply, value=..., id_=...):
     if id_ is not ...:
         assert 'id' in reply and reply['id'] == id_, \
             f'id {id_!r} not echoed: {text}'
+
+
+# -- migration helpers ---------------------------------------------------------
+
+KiB = 1 << 10
+MiB = 1 << 20
+GiB = 1 << 30
+
+# QEMU's migration tests hold a migration live with these ...
+NON_CONVERGE = {'max-bandwidth': 3000000, 'downtime-limit': 1}
+# ... and let it finish with these.
+CONVERGE = {'max-bandwidth': 1000000000, 'downtime-limit': 30000}
+
+
+def set_caps(conn, caps):
+    """migrate-set-capabilities from a dict {name: bool}."""
+    return conn.cmd_ok('migrate-set-capabilities', capabilities=[
+        {'capability': name, 'state': state} for name, state in caps.items()])
+
+
+def set_params(conn, params):
+    """migrate-set-parameters from a dict {name: value}."""
+    return conn.cmd_ok('migrate-set-parameters', params)
+
+
+def guest_workload(conn, timeout=None, **kw):
+    """x-guest-workload; keyword names use '_' for '-' (ram_dirty_rate).
+    A fill may take long: timeout bounds the reply."""
+    args = {k.replace('_', '-'): v for k, v in kw.items()}
+    return conn.cmd_ok('x-guest-workload', args,
+                       timeout=MIGRATION_TIMEOUT if timeout is None
+                       else timeout)
+
+
+def guest_digest(conn, timeout=None):
+    """x-query-guest-digest (computed in a worker: may take a while)."""
+    return conn.cmd_ok('x-query-guest-digest',
+                       timeout=MIGRATION_TIMEOUT if timeout is None
+                       else timeout)
+
+
+def wait_until(probe, what, timeout=None, interval=0.02):
+    """Call probe() until it returns a true value and return that value.
+
+    For state that has no event (a migration that finished before any
+    client could connect): a bounded poll, never a synchronising sleep."""
+    deadline = Deadline(MIGRATION_TIMEOUT if timeout is None else timeout)
+    while True:
+        value = probe()
+        if value:
+            return value
+        time.sleep(min(interval, deadline.remaining(what)))
+
+
+def wait_migrate_status(conn, statuses, timeout=None):
+    """Poll query-migrate until its status is one of statuses; return the
+    whole MigrationInfo."""
+    if isinstance(statuses, str):
+        statuses = (statuses,)
+    last = {}
+
+    def probe():
+        last['info'] = conn.cmd_ok('query-migrate')
+        return last['info'].get('status') in statuses
+
+    try:
+        wait_until(probe, f'query-migrate status in {statuses}', timeout)
+    except TimeoutError as e:
+        raise TimeoutError(f'{e}; last query-migrate: '
+                           + dump(last.get('info'))) from None
+    return last['info']
+
+
+def run_state(conn):
+    """The run state name from query-status."""
+    return conn.cmd_ok('query-status')['status']

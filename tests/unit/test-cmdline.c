@@ -412,9 +412,9 @@ START_TEST(test_check)
                      "-nographic cannot be used with -daemonize");
     run_free(&r);
     run_parse(&r, ARGS("-incoming", "tcp:0:4444"));
-    ck_assert(!cmdline_check(&r.cfg, &r.err));
-    ck_assert_str_eq(r.err->message,
-                     "-incoming tcp:0:4444: migration is not supported yet");
+    ck_assert(cmdline_check(&r.cfg, &r.err));
+    ck_assert_str_eq(r.cfg.incoming, "tcp:0:4444");
+    ck_assert_str_eq(r.cfg.incoming_loc, "-incoming tcp:0:4444");
     run_free(&r);
     run_parse(&r, ARGS("-incoming", "defer", "-S"));
     ck_assert(cmdline_check(&r.cfg, &r.err));
