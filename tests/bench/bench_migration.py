@@ -40,7 +40,10 @@ PEER = '/work/shared/peer-guest'
 
 
 def say(name, value, unit, ratio=None, ref=None):
-    line = f'{name}: {value:.3f} {unit}'
+    if isinstance(value, int):
+        line = f'{name}: {value} {unit}'.rstrip()
+    else:
+        line = f'{name}: {value:.3f} {unit}'
     if ratio is not None:
         line += f'  ratio {ratio:.2f} vs {ref}'
     print(line, flush=True)
@@ -240,12 +243,13 @@ def bench_live(workdir):
 
 def live_one(channels, sock):
     src = tern(['-m', '1024M'])
-    dst = tern(['-m', '1024M', '-S', '-incoming', f'unix:{sock}'])
+    dst = tern(['-m', '1024M', '-S', '-incoming', 'defer'])
     try:
         for vm in (src, dst):
             set_caps(vm.qmp, {'events': True, 'multifd': bool(channels)})
             if channels:
                 set_params(vm.qmp, {'multifd-channels': channels})
+        dst.cmd_ok('migrate-incoming', uri=f'unix:{sock}')
         guest_workload(src.qmp, fill=True, seed=3, timeout=LONG)
         guest_workload(src.qmp, ram_dirty_rate=64 * MiB)
         set_params(src.qmp, {'max-bandwidth': 0, 'downtime-limit': 300})
@@ -300,7 +304,8 @@ class Qemu:
                 '-nographic', '-nodefaults', '-qmp',
                 f'unix:{self.qmp_path},server=on,wait=off'] + extra
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while not os.path.exists(self.qmp_path):
             if self.proc.poll() is not None or time.monotonic() > deadline:

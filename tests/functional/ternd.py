@@ -723,7 +723,7 @@ def assert_return(reply, value=..., id_=...):
             f'id {id_!r} not echoed: {text}'
 
 
-# -- migration helpers ---------------------------------------------------------
+# -- migration helpers --------------------------------------------------------
 
 KiB = 1 << 10
 MiB = 1 << 20

@@ -10,6 +10,7 @@ Reference: shared/reference/qemu-migration.md sections 1 and 6; issue 3.
 """
 
 import os
+import time
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_migrate(case, vm_factory, tmp_path):
     run_case(case, vm_factory, tmp_path)
 
 
-# -- interface -----------------------------------------------------------------
+# -- interface ----------------------------------------------------------------
 
 CAPS_DEFAULT_OFF = ['xbzrle', 'auto-converge', 'events', 'multifd',
                     'x-ignore-shared']
@@ -209,3 +210,38 @@ def test_ignore_shared(ignore, vm_factory, tmp_path):
     assert want['ram-consistent'] is True, dump(want)
     assert guest_digest(dst.qmp) == want
     assert os.path.getsize(mem) == 64 * MiB
+
+
+@pytest.mark.parametrize('channels', [0, 4], ids=['single', 'multifd4'])
+def test_max_bandwidth(channels, vm_factory, tmp_path):
+    """max-bandwidth bounds the bytes of all channels together.
+
+    A lower bound on time only, so a slow machine cannot fail it: the
+    first pass of a filled 64 MiB guest at 16 MiB/s cannot end before
+    64 MiB / (1.1 x 16 MiB/s) minus one 100 ms window."""
+    limit = 16 * MiB
+    sock = tmp_path / 'mig.sock'
+    src = vm_factory(['-m', '64M'])
+    dst = vm_factory(['-m', '64M', '-S', '-incoming', 'defer'])
+    for vm in (src, dst):
+        set_caps(vm.qmp, {'events': True, 'multifd': bool(channels)})
+        if channels:
+            set_params(vm.qmp, {'multifd-channels': channels})
+    dst.cmd_ok('migrate-incoming', uri=f'unix:{sock}')
+    guest_workload(src.qmp, fill=True, seed=12)
+    guest_workload(src.qmp, ram_dirty_rate=MiB)
+    set_params(src.qmp, {'max-bandwidth': limit, 'downtime-limit': 1})
+    start = time.monotonic()
+    src.cmd_ok('migrate', uri=f'unix:{sock}')
+    src.qmp.wait_pass(2)
+    elapsed = time.monotonic() - start
+    info = src.cmd_ok('query-migrate')
+    sent = info['ram']['transferred']
+    set_params(src.qmp, CONVERGE)
+    src.qmp.wait_migration('completed')
+    dst.qmp.wait_migration('completed')
+    floor = 64 * MiB / (1.1 * limit) - 0.1
+    assert elapsed >= floor, \
+        (f'first pass took {elapsed:.2f} s (< {floor:.2f} s): '
+         f'{sent / elapsed / MiB:.1f} MiB/s against a limit of '
+         f'{limit / MiB:.0f} MiB/s; ' + dump(info))

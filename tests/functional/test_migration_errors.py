@@ -171,7 +171,7 @@ def small_tmpfs(tmp_path):
     subprocess.run(['umount', str(mnt)], check=True)
 
 
-# -- bad incoming streams ------------------------------------------------------
+# -- bad incoming streams -----------------------------------------------------
 
 @pytest.fixture(scope='module')
 def good_state(tmp_path_factory):

@@ -49,7 +49,7 @@ def size_bytes(text):
     return int(text[:-1]) * units[text[-1]]
 
 
-# -- transports ----------------------------------------------------------------
+# -- transports ---------------------------------------------------------------
 
 class Transport:
     """One way to carry a migration.  streaming: the destination listens
@@ -264,7 +264,7 @@ TRANSPORTS = {
 }
 
 
-# -- cases ---------------------------------------------------------------------
+# -- cases --------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
 class Case:
@@ -299,7 +299,7 @@ def guest_args(case):
     return ['-m', case.mem]
 
 
-# -- the driver ----------------------------------------------------------------
+# -- the driver ---------------------------------------------------------------
 
 def prepare_source(src, case):
     set_caps(src.qmp, {'events': True})
@@ -316,7 +316,6 @@ def prepare_source(src, case):
     else:
         src.cmd_ok('stop')
         set_params(src.qmp, {'max-bandwidth': 0})
-
 
 
 def start_destination(vm_factory, case, transport):
