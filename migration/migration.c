@@ -198,14 +198,35 @@ void migration_params_changed(void)
     g_mutex_unlock(&s->lock);
 }
 
+/*
+ * Starts a rate window.  Bytes sent beyond the last window's budget (a
+ * batch that was already on its way, multifd channels finishing theirs)
+ * are a debt carried into the new window, so the average rate over time
+ * is max-bandwidth however far one window overshoots.
+ */
 static void migration_rate_set_window(bool unlimited)
 {
     uint64_t bw = migrate_max_bandwidth();
+    uint64_t old_max = mig_stats_read(rate_limit_max);
+    uint64_t max = unlimited || !bw ? 0
+                   : MAX(bw / (1000 / RATE_WINDOW_MS), 1);
+    uint64_t used = mig_stats_read(rate_limit_used);
 
-    mig_stats_set(rate_limit_max,
-                  unlimited || !bw ? 0
-                  : MAX(bw / (1000 / RATE_WINDOW_MS), 1));
-    mig_stats_set(rate_limit_used, 0);
+    mig_stats_set(rate_limit_max, max);
+    if (!max || !old_max) {
+        mig_stats_set(rate_limit_used, 0);
+        return;
+    }
+    /* pay last window's budget off the debt; concurrent adds are kept */
+    do {
+        uint64_t left = used > old_max ? used - old_max : 0;
+
+        if (__atomic_compare_exchange_n(&mig_stats.rate_limit_used, &used,
+                                        left, false, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+            break;
+        }
+    } while (true);
 }
 
 /* The migration thread: connecting. */
@@ -360,8 +381,14 @@ static void migration_rate_wait(MigrationState *s, MigrationPass *p)
 /* Bytes that fit in downtime-limit at the measured bandwidth. */
 static uint64_t migration_threshold(MigrationPass *p)
 {
-    if (!runstate_is_running()) {
-        return UINT64_MAX;     /* a stopped guest switches over at once */
+    if (!runstate_is_running() && !migrate_max_bandwidth()) {
+        /*
+         * A stopped guest with no bandwidth limit switches over at once:
+         * nothing is re-dirtied, so iterating would only add copies.  With
+         * a limit it iterates like a running guest, so max-bandwidth
+         * bounds the I/O of a save as it does in QEMU.
+         */
+        return UINT64_MAX;
     }
     return p->bandwidth * migrate_downtime_limit();
 }
@@ -560,6 +587,7 @@ static gpointer migration_thread(gpointer opaque)
 
     trace_migration_thread_start(
         MigrationAddressType_str(s->addr->transport));
+    mig_stats_set(rate_limit_max, 0);     /* no debt from a past migration */
     migration_rate_set_window(false);
     main_bytes_accounted = 0;
     if (!s->main_ioc && !migration_connect_sockets(s, &err)) {
