@@ -15,7 +15,8 @@ import time
 import pytest
 
 from ternd import (CONVERGE, NON_CONVERGE, MiB, dump, guest_digest,
-                   guest_workload, run_state, set_caps, set_params)
+                   guest_workload, run_state, set_caps, set_params,
+                   wait_until)
 from test_migration_framework import (RAM_KEYS, Case, check_completed_info,
                                       run_case)
 
@@ -245,3 +246,45 @@ def test_max_bandwidth(channels, vm_factory, tmp_path):
         (f'first pass took {elapsed:.2f} s (< {floor:.2f} s): '
          f'{sent / elapsed / MiB:.1f} MiB/s against a limit of '
          f'{limit / MiB:.0f} MiB/s; ' + dump(info))
+
+
+def test_auto_converge(vm_factory, tmp_path):
+    """auto-converge throttles a guest that dirties faster than the link.
+
+    QEMU's recipe: a guest dirtying far more than max-bandwidth cannot
+    converge; with auto-converge the source throttles the workload at
+    cpu-throttle-initial, then raises it by cpu-throttle-increment at each
+    later pass; once converging parameters are set the migration completes,
+    the throttle is dropped and the destination holds the source's RAM."""
+    sock = tmp_path / 'mig.sock'
+    src = vm_factory(['-m', '16M'])
+    dst = vm_factory(['-m', '16M', '-S', '-incoming', 'defer'])
+    set_caps(dst.qmp, {'events': True})
+    dst.cmd_ok('migrate-incoming', uri=f'unix:{sock}')
+    set_caps(src.qmp, {'events': True, 'auto-converge': True})
+    set_params(src.qmp, {'max-bandwidth': 8 * MiB, 'downtime-limit': 1,
+                         'cpu-throttle-initial': 20,
+                         'cpu-throttle-increment': 15})
+    guest_workload(src.qmp, fill=True, seed=5)
+    guest_workload(src.qmp, ram_dirty_rate=64 * MiB)
+    src.cmd_ok('migrate', uri=f'unix:{sock}')
+    seen = set()
+
+    def throttle():
+        info = src.cmd_ok('query-migrate')
+        assert info['status'] in ('setup', 'active'), dump(info)
+        pct = info.get('cpu-throttle-percentage')
+        if pct:
+            seen.add(pct)
+        return 35 in seen
+
+    wait_until(throttle, 'the throttle to reach 20% then 35%')
+    assert 20 in seen, sorted(seen)
+    set_params(src.qmp, CONVERGE)
+    src.qmp.wait_migration('completed')
+    dst.qmp.wait_migration('completed')
+    assert 'cpu-throttle-percentage' not in src.cmd_ok('query-migrate')
+    assert run_state(src.qmp) == 'postmigrate'
+    want, got = guest_digest(src.qmp), guest_digest(dst.qmp)
+    assert got['ram'] == want['ram'] and got['ram-consistent'], \
+        f'{dump(want)} {dump(got)}'
