@@ -5,7 +5,7 @@ set -e
 
 PKGS="gcc make meson ninja-build pkg-config python3 python3-pytest
       libglib2.0-dev libjson-glib-dev libzstd-dev libaio-dev liburing-dev
-      check systemtap-sdt-dev socat"
+      check systemtap-sdt-dev socat zlib1g-dev qemu-utils"
 
 missing=""
 for p in $PKGS; do
