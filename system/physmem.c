@@ -187,6 +187,38 @@ static bool ram_host_prealloc(RAMHostMap *map, GError **errp)
     return true;
 }
 
+/*
+ * Anonymous guest RAM: aligned to 2 MiB and marked MADV_HUGEPAGE (as QEMU
+ * does), so the kernel can back it with transparent huge pages.  A guest
+ * page is then faulted in 2 MiB at a time, and reading RAM the guest never
+ * touched (zero-page detection in a migration) maps the huge zero page
+ * instead of taking one fault per 4 KiB page.
+ */
+#define RAM_HOST_ALIGN (2 * 1024 * 1024)
+
+static void *ram_host_map_anon(uint64_t size, int flags)
+{
+    uint64_t total = size + RAM_HOST_ALIGN;
+    uint8_t *raw = mmap(NULL, total, PROT_READ | PROT_WRITE,
+                        flags | MAP_ANONYMOUS, -1, 0);
+    uint8_t *host;
+    uint64_t head;
+
+    if (raw == MAP_FAILED) {
+        return MAP_FAILED;
+    }
+    host = (uint8_t *)(((uintptr_t)raw + RAM_HOST_ALIGN - 1) &
+                       ~(uintptr_t)(RAM_HOST_ALIGN - 1));
+    head = host - raw;
+    if (head) {
+        munmap(raw, head);
+    }
+    munmap(host + size, total - head - size);
+    /* only a hint: kernels without THP simply say no */
+    (void)madvise(host, size, MADV_HUGEPAGE);
+    return host;
+}
+
 bool ram_host_map(const char *id, const MemoryBackendConfig *cfg,
                   RAMHostMap *map, GError **errp)
 {
@@ -219,8 +251,8 @@ bool ram_host_map(const char *id, const MemoryBackendConfig *cfg,
         error_prepend(errp, "cannot set up guest memory '%s': ", id);
         goto fail;
     }
-    host = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                flags | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
+    host = fd < 0 ? ram_host_map_anon(size, flags)
+                  : mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
     if (host == MAP_FAILED) {
         error_setg_errno(errp, errno, "cannot set up guest memory '%s'", id);
         goto fail;
