@@ -266,6 +266,9 @@ static void incoming_finish_bh(void *opaque)
     incoming_cleanup(mis);
     trace_migration_incoming_done(mis->ok,
                                   mis->error ? mis->error->message : "");
+    if (mis->ok && !migration_activate_disks(&mis->error)) {
+        mis->ok = false;
+    }
     if (mis->ok) {
         if (runstate_get_autostart() && global_state.running) {
             vm_start();

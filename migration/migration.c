@@ -43,6 +43,7 @@ typedef struct MigrationState {
     /* Migration thread only (set before it starts). */
     QIOChannel *main_ioc;       /* the main channel's reference */
     RunState vm_old_state;      /* run state when the guest was stopped */
+    bool block_inactive;        /* main loop: the disks were inactivated */
     bool vm_stopped;            /* this migration stopped the guest */
 
     /* Protected by lock. */
@@ -446,12 +447,52 @@ static bool migration_iterate(MigrationState *s, QEMUFile *f,
 
 /* The migration thread: switchover and the end. */
 
+/* Block-layer hooks (main loop); see migration_set_block_hooks(). */
+static MigrationBlockFunc *migration_block_inactivate;
+static MigrationBlockFunc *migration_block_activate;
+
+void migration_set_block_hooks(MigrationBlockFunc *inactivate,
+                               MigrationBlockFunc *activate)
+{
+    migration_block_inactivate = inactivate;
+    migration_block_activate = activate;
+}
+
+/* Main loop: hand the disks over (shared storage) once the guest is
+ * stopped. */
+static bool migration_inactivate_disks(MigrationState *s, GError **errp)
+{
+    if (!migration_block_inactivate) {
+        return true;
+    }
+    s->block_inactive = true;
+    return migration_block_inactivate(errp);
+}
+
+bool migration_activate_disks(GError **errp)
+{
+    return !migration_block_activate || migration_block_activate(errp);
+}
+
+/* Main loop: take the disks back after a failed or cancelled migration. */
+static void migration_reactivate_disks(MigrationState *s)
+{
+    GError *err = NULL;
+
+    if (!s->block_inactive || !migration_block_activate) {
+        return;
+    }
+    s->block_inactive = false;
+    if (!migration_block_activate(&err)) {
+        error_report_err(err);
+    }
+}
+
 /* Main loop: stop the guest for the switchover. */
 static bool migration_stop_vm_fn(void *opaque, GError **errp)
 {
     MigrationState *s = opaque;
 
-    (void)errp;
     STORE(s->downtime_start, now_ms());
     s->vm_old_state = runstate_get();
     global_state_store();
@@ -461,7 +502,7 @@ static bool migration_stop_vm_fn(void *opaque, GError **errp)
         runstate_set(RUN_STATE_FINISH_MIGRATE);
     }
     s->vm_stopped = true;
-    return true;
+    return migration_inactivate_disks(s, errp);
 }
 
 static bool migration_postmigrate_fn(void *opaque, GError **errp)
@@ -478,6 +519,7 @@ static bool migration_restore_vm_fn(void *opaque, GError **errp)
     MigrationState *s = opaque;
 
     (void)errp;
+    migration_reactivate_disks(s);
     if (!s->vm_stopped || !runstate_check(RUN_STATE_FINISH_MIGRATE)) {
         return true;
     }
@@ -642,6 +684,7 @@ static void migration_reset(MigrationState *s)
     g_mutex_unlock(&s->lock);
     g_clear_pointer(&s->addr, qapi_free_MigrationAddress);
     s->vm_stopped = false;
+    s->block_inactive = false;
     STORE(s->start_time, now_ms());
     STORE(s->setup_time, 0);
     STORE(s->total_time, 0);

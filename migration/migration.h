@@ -175,4 +175,8 @@ bool migration_incoming_started(void);
 /* max-bandwidth or downtime-limit may have changed.  Main. */
 void migration_params_changed(void);
 
+/* Main loop: the block hook that takes the disks (incoming completion);
+ * true when no hook is installed. */
+bool migration_activate_disks(GError **errp);
+
 #endif /* MIGRATION_MIGRATION_H */

@@ -69,6 +69,9 @@ typedef struct CmdlineConfig {
     GPtrArray *chardevs;       /* CmdlineItem */
     GPtrArray *objects;        /* CmdlineItem */
     GPtrArray *monitors;       /* CmdlineMonitor */
+    GPtrArray *blockdevs;      /* CmdlineItem: -blockdev, keyval or JSON */
+    GPtrArray *drives;         /* CmdlineItem: -drive, string leaves */
+    GPtrArray *devices;        /* CmdlineItem: -device, string leaves */
 } CmdlineConfig;
 
 /**

@@ -585,6 +585,59 @@ static bool opt_object(CmdlineConfig *cfg, const char *loc,
     return true;
 }
 
+/* Block devices: parsed here, opened by main() (block/blockdev.c) */
+
+static bool opt_blockdev(CmdlineConfig *cfg, const char *loc,
+                         const char *arg, GError **errp)
+{
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *opts;
+    bool help = false;
+
+    if (arg[0] != '{') {
+        opts = keyval_parse(arg, NULL, &help, errp);
+        if (!opts) {
+            return false;
+        }
+        add_item(cfg->blockdevs, loc, opts);
+        return true;
+    }
+    node = json_parse_string(arg, errp);
+    if (!node) {
+        return false;
+    }
+    if (!JSON_NODE_HOLDS_OBJECT(node)) {
+        error_setg(errp, "JSON argument of -blockdev must be an object");
+        return false;
+    }
+    add_item(cfg->blockdevs, loc, json_object_ref(json_node_get_object(node)));
+    return true;
+}
+
+static bool opt_drive(CmdlineConfig *cfg, const char *loc, const char *arg,
+                      GError **errp)
+{
+    JsonObject *opts = qemu_opts_parse_flat(arg, NULL, false, errp);
+
+    if (!opts) {
+        return false;
+    }
+    add_item(cfg->drives, loc, opts);
+    return true;
+}
+
+static bool opt_device(CmdlineConfig *cfg, const char *loc, const char *arg,
+                       GError **errp)
+{
+    JsonObject *opts = qemu_opts_parse_flat(arg, "driver", false, errp);
+
+    if (!opts) {
+        return false;
+    }
+    add_item(cfg->devices, loc, opts);
+    return true;
+}
+
 /* Tracing and migration */
 
 static bool opt_trace(CmdlineConfig *cfg, const char *loc, const char *arg,
@@ -651,6 +704,15 @@ static const CmdlineOption cmdline_options[] = {
       "[,pretty=on|off]\n                monitor on a chardev" },
     { "object", true, opt_object, "type,id=id[,prop=value...] | {JSON}\n"
       "                create an object ('-object help' lists the types)" },
+    { "blockdev", true, opt_blockdev, "[driver=]driver[,node-name=N]"
+      "[,prop=value][,...] | {JSON}\n"
+      "                configure a block backend node" },
+    { "drive", true, opt_drive, "file=file[,format=f][,if=none|virtio]"
+      "[,id=id][,node-name=N]\n                [,cache=none|writeback|"
+      "writethrough|directsync|unsafe][,aio=threads|native|io_uring]"
+      "[,readonly=on|off]\n                use 'file' as a drive image" },
+    { "device", true, opt_device, "virtio-blk-pci|virtio-blk|scsi-hd|"
+      "ide-hd,drive=id[,id=id]\n                add a guest disk device" },
     { "trace", true, opt_trace, "[enable=]pattern[,events=file][,file=file]\n"
       "                enable trace events ('-trace help' lists them)" },
     { "incoming", true, opt_incoming, "uri|defer\n"
@@ -697,6 +759,9 @@ void cmdline_config_init(CmdlineConfig *cfg)
     cfg->chardevs = g_ptr_array_new_with_free_func(cmdline_item_free);
     cfg->objects = g_ptr_array_new_with_free_func(cmdline_item_free);
     cfg->monitors = g_ptr_array_new_with_free_func(cmdline_monitor_free);
+    cfg->blockdevs = g_ptr_array_new_with_free_func(cmdline_item_free);
+    cfg->drives = g_ptr_array_new_with_free_func(cmdline_item_free);
+    cfg->devices = g_ptr_array_new_with_free_func(cmdline_item_free);
 }
 
 void cmdline_config_destroy(CmdlineConfig *cfg)
@@ -706,6 +771,9 @@ void cmdline_config_destroy(CmdlineConfig *cfg)
     g_clear_pointer(&cfg->chardevs, g_ptr_array_unref);
     g_clear_pointer(&cfg->objects, g_ptr_array_unref);
     g_clear_pointer(&cfg->monitors, g_ptr_array_unref);
+    g_clear_pointer(&cfg->blockdevs, g_ptr_array_unref);
+    g_clear_pointer(&cfg->drives, g_ptr_array_unref);
+    g_clear_pointer(&cfg->devices, g_ptr_array_unref);
     g_clear_pointer(&cfg->machine_loc, g_free);
     g_clear_pointer(&cfg->name, g_free);
     g_clear_pointer(&cfg->process_name, g_free);

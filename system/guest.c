@@ -14,6 +14,7 @@
 #include "util/thread-pool.h"
 #include "qapi/qapi-commands-guest.h"
 #include "system/guest.h"
+#include "system/guest-disk.h"
 #include "system/memory-backend.h"
 #include "system/runstate.h"
 #include "trace-system.h"
@@ -52,6 +53,7 @@ bool guest_init(MachineState *ms, bool ram_size_set, GError **errp)
 
 void guest_cleanup(void)
 {
+    guest_disks_cleanup();
     guest_devices_cleanup();
     if (guest.vmcs) {
         qemu_del_vm_change_state_handler(guest.vmcs);
@@ -139,8 +141,12 @@ GuestDigest *coroutine_fn qmp_x_query_guest_digest(GError **errp)
     GuestDigestJob job = { 0 };
     GuestDigest *ret;
     WorkloadState st = { .pass = 1 };
+    GuestDiskDigestList *disks = NULL;
 
     if (!guest_check(errp)) {
+        return NULL;
+    }
+    if (qemu_in_coroutine() && !guest_disks_digest(&disks, errp)) {
         return NULL;
     }
     if (qemu_in_coroutine()) {
@@ -158,6 +164,6 @@ GuestDigest *coroutine_fn qmp_x_query_guest_digest(GError **errp)
     ret->ram_consistent = job.consistent;
     ret->pages_written = st.pages_written;
     ret->passes = st.pass - 1;
-    ret->disks = NULL;
+    ret->disks = disks;
     return ret;
 }

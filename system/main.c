@@ -5,10 +5,13 @@
 #include "util/osdep.h"
 #include "util/error.h"
 #include "util/main-loop.h"
+#include "block/block.h"
+#include "block/blockdev.h"
 #include "monitor/chardev.h"
 #include "monitor/monitor.h"
 #include "migration/misc.h"
 #include "system/guest.h"
+#include "system/guest-disk.h"
 #include "system/machine.h"
 #include "system/memory-backend.h"
 #include "system/runstate.h"
@@ -46,6 +49,53 @@ static bool create_object(CmdlineItem *item, GError **errp)
 static bool create_chardev(CmdlineItem *item, GError **errp)
 {
     return chardev_new_from_opts(item->opts, errp) != NULL;
+}
+
+static bool create_blockdev(CmdlineItem *item, GError **errp)
+{
+    return blockdev_add_opts(item->opts, errp);
+}
+
+/* -drive if=virtio also creates the guest device, as QEMU's. */
+static bool create_drive(CmdlineItem *item, GError **errp)
+{
+    BlockInterfaceType type;
+    BlockBackend *blk = drive_new(item->opts, &type, errp);
+
+    if (!blk) {
+        return false;
+    }
+    return type != IF_VIRTIO ||
+           guest_disk_new("virtio-blk-pci", NULL, blk, errp);
+}
+
+static bool create_device(CmdlineItem *item, GError **errp)
+{
+    return guest_disk_new_from_opts(item->opts, errp);
+}
+
+/* Migration switchover on shared storage: drain the guest's requests,
+ * flush, give up the write locks. */
+static bool block_inactivate(GError **errp)
+{
+    bdrv_drain_all();
+    return bdrv_inactivate_all(errp);
+}
+
+static bool block_activate(GError **errp)
+{
+    blockdev_set_open_inactive(false);
+    return bdrv_activate_all(errp);
+}
+
+/* -blockdev, -drive, then -device, as QEMU creates them. */
+static bool create_block_devices(CmdlineConfig *cfg, GError **errp)
+{
+    blockdev_set_open_inactive(cfg->incoming != NULL);
+    migration_set_block_hooks(block_inactivate, block_activate);
+    return create_items(cfg->blockdevs, create_blockdev, errp) &&
+           create_items(cfg->drives, create_drive, errp) &&
+           create_items(cfg->devices, create_device, errp);
 }
 
 static bool create_monitors(CmdlineConfig *cfg, GError **errp)
@@ -120,6 +170,10 @@ static void system_cleanup(CmdlineConfig *cfg)
         monitor_cleanup();
     }
     guest_cleanup();
+    if (monitors_initialized) {
+        blockdev_close_all();
+        bdrv_close_all();
+    }
     os_signalfd_cleanup();
     qemu_unlink_pidfile();
     current_machine_set(NULL);
@@ -144,10 +198,12 @@ static bool system_start(CmdlineConfig *cfg, MachineState *ms,
     monitor_init_globals();
     monitors_initialized = true;
     system_register_qmp_commands();
+    block_hmp_register();
     migration_init();
     apply_identity(cfg);
     if (!create_items(cfg->objects, create_object, errp) ||
         !guest_init(ms, cfg->ram_size_set, errp) ||
+        !create_block_devices(cfg, errp) ||
         !create_items(cfg->chardevs, create_chardev, errp) ||
         !create_monitors(cfg, errp)) {
         return false;

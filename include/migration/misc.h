@@ -47,4 +47,29 @@ bool migration_incoming_start_cmdline(GError **errp);
  */
 void migration_shutdown(void);
 
+/**
+ * MigrationBlockFunc:
+ * @errp: error out
+ *
+ * A block-layer hook: returns false with @errp set on failure.
+ */
+typedef bool MigrationBlockFunc(GError **errp);
+
+/**
+ * migration_set_block_hooks:
+ * @inactivate: (nullable): run in the main loop at an outgoing
+ *     migration's switchover, once the guest is stopped: flush the disks
+ *     and give up their write locks (shared storage); a failure fails the
+ *     migration
+ * @activate: (nullable): run in the main loop to take the disks back: on
+ *     the source when a migration that inactivated them fails or is
+ *     cancelled, on the destination when the incoming migration completes
+ *     (a failure there fails the incoming migration)
+ *
+ * Installs the hooks (ternd: bdrv_inactivate_all / bdrv_activate_all;
+ * migration/ does not link the block layer).  At start-up.
+ */
+void migration_set_block_hooks(MigrationBlockFunc *inactivate,
+                               MigrationBlockFunc *activate);
+
 #endif /* MIGRATION_MISC_H */
