@@ -47,20 +47,33 @@ static bool unix_addr_fill(struct sockaddr_un *sun, const char *path,
     return true;
 }
 
+/*
+ * Listen on a unix socket at @path.  The socket is bound under a temporary
+ * name beside @path and renamed into place once it listens, so a client
+ * that waits for the file to appear can connect at once (no window between
+ * bind() and listen() in which it would be refused).
+ */
 static int unix_listen(const char *path, GError **errp)
 {
     struct sockaddr_un sun;
+    g_autofree char *tmp = g_strdup_printf("%s.%d~", path, (int)getpid());
     int fd;
 
     if (!unix_addr_fill(&sun, path, errp)) {
         return -1;
+    }
+    if (strlen(tmp) < sizeof(sun.sun_path)) {
+        strcpy(sun.sun_path, tmp);
+    } else {
+        /* no room for the temporary name: bind in place */
+        g_clear_pointer(&tmp, g_free);
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         error_setg_errno(errp, errno, "Failed to create Unix socket");
         return -1;
     }
-    if (unlink(path) < 0 && errno != ENOENT) {
+    if (unlink(tmp ? tmp : path) < 0 && errno != ENOENT) {
         error_setg_errno(errp, errno, "Failed to unlink socket %s", path);
         close(fd);
         return -1;
@@ -72,7 +85,13 @@ static int unix_listen(const char *path, GError **errp)
     }
     if (listen(fd, 16) < 0) {
         error_setg_errno(errp, errno, "Failed to listen on socket");
-        unlink(path);
+        unlink(sun.sun_path);
+        close(fd);
+        return -1;
+    }
+    if (tmp && rename(tmp, path) < 0) {
+        error_setg_errno(errp, errno, "Failed to bind socket to %s", path);
+        unlink(tmp);
         close(fd);
         return -1;
     }
