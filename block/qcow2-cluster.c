@@ -1021,7 +1021,7 @@ static int64_t prealloc_l2(BlockDriverState *bs, uint64_t offset,
 }
 
 int coroutine_fn qcow2_preallocate(BlockDriverState *bs, uint64_t offset,
-                                   uint64_t bytes, bool with_data)
+                                   uint64_t bytes, PreallocMode mode)
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t o = start_of_cluster(s, offset);
@@ -1040,15 +1040,19 @@ int coroutine_fn qcow2_preallocate(BlockDriverState *bs, uint64_t offset,
     if (file_len < 0) {
         return file_len;
     }
-    if (host_end > (uint64_t)file_len) {
-        /* make the data clusters part of the file (they read as zeroes) */
-        g_autofree uint8_t *zero = g_malloc0(s->cluster_size);
-        int ret = qcow2_file_pwrite(bs, host_end - s->cluster_size, zero,
-                                    s->cluster_size);
-        if (ret < 0) {
-            return ret;
-        }
+    if (host_end <= (uint64_t)file_len) {
+        return 0;
     }
-    (void)with_data;
-    return 0;
+    if (mode == PREALLOC_MODE_FALLOC || mode == PREALLOC_MODE_FULL) {
+        /*
+         * As QEMU: the new clusters sit at the end of the file, so growing
+         * the file with the same mode allocates (falloc) or writes (full)
+         * their space.
+         */
+        return bdrv_co_truncate(bs->file, host_end, false, mode, 0, NULL);
+    }
+    /* metadata: make the data clusters part of the file (they read as 0) */
+    g_autofree uint8_t *zero = g_malloc0(s->cluster_size);
+    return qcow2_file_pwrite(bs, host_end - s->cluster_size, zero,
+                             s->cluster_size);
 }

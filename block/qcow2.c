@@ -538,8 +538,7 @@ static int coroutine_fn qcow2_co_truncate(BlockDriverState *bs,
         ret = qcow2_grow_l1_table(bs, size_to_l1(s, offset), true);
     }
     if (ret >= 0 && offset > old && prealloc != PREALLOC_MODE_OFF) {
-        ret = qcow2_preallocate(bs, old, offset - old,
-                                prealloc != PREALLOC_MODE_METADATA);
+        ret = qcow2_preallocate(bs, old, offset - old, prealloc);
     }
     if (ret >= 0) {
         ret = write_caches(bs);

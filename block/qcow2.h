@@ -558,7 +558,7 @@ int coroutine_fn qcow2_read_compressed(BlockDriverState *bs,
                                        uint64_t l2_entry, uint8_t *buf);
 /* Preallocate metadata (and data) for [@offset, @offset + @bytes) */
 int coroutine_fn qcow2_preallocate(BlockDriverState *bs, uint64_t offset,
-                                   uint64_t bytes, bool with_data);
+                                   uint64_t bytes, PreallocMode mode);
 
 /* ---- qcow2-refcount-check.c (the "qcheck" piece) ---- */
 

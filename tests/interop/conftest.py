@@ -10,8 +10,6 @@ import interop
 # Known gaps of tern's qcow2 driver (issue 4 is still open), each an
 # expected failure that turns into an error the day it is fixed (strict),
 # so the list only shrinks.  Keep the reason precise.
-PREALLOC_DATA = ('preallocation=falloc/full: data clusters are not '
-                 'allocated yet (they behave like metadata)')
 PREALLOC_MAP = ('preallocation=metadata: the allocation map differs from '
                 'qemu-img\'s (the last cluster / zero flags)')
 MAP_ZERO = ('block status: zeroed and unallocated ranges are merged or '
@@ -24,10 +22,6 @@ KNOWN_GAPS = {
     'compat=0.10]': PREALLOC_MAP,
     'test_tern_created_reads_in_qemu[preallocation=metadata,'
     'extended_l2=on]': PREALLOC_MAP,
-    'test_tern_created_reads_in_qemu[preallocation=falloc]': PREALLOC_DATA,
-    'test_tern_created_reads_in_qemu[preallocation=full]': PREALLOC_DATA,
-    'test_tern_created_reads_in_qemu[preallocation=full,'
-    'cluster_size=2097152,refcount_bits=64]': PREALLOC_DATA,
     'test_map_json_matches_qemu[defaults]': MAP_ZERO,
     'test_map_json_matches_qemu[cluster_size=512]': MAP_ZERO,
     'test_map_json_matches_qemu[extended_l2=on]': MAP_ZERO,
