@@ -340,7 +340,7 @@ def test_migrate_incoming_twice(vm_factory, tmp_path):
 def test_changes_refused_while_active(vm_factory, tmp_path):
     sock = tmp_path / 'mig.sock'
     src = live_source(vm_factory)
-    vm_factory(GUEST + ['-S', '-incoming', f'unix:{sock}'])
+    dst = vm_factory(GUEST + ['-S', '-incoming', f'unix:{sock}'])
     src.cmd_ok('migrate', uri=f'unix:{sock}')
     src.qmp.wait_migration('active')
     busy = "There's a migration process in progress"
@@ -354,6 +354,10 @@ def test_changes_refused_while_active(vm_factory, tmp_path):
     assert src.cmd_ok('query-migrate')['status'] == 'active'
     src.cmd_ok('migrate_cancel')
     src.qmp.wait_migration('cancelled')
+    # The cut stream fails the destination's -incoming (exit-on-error).
+    assert dst.wait() == 1, dst.stderr()
+    assert 'ternd: ' in dst.stderr(), dst.stderr()
+    src.assert_alive()
 
 
 @pytest.mark.parametrize('kind', ['file', 'exec', 'fd'])
