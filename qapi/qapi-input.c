@@ -8,6 +8,7 @@
  */
 #include "util/osdep.h"
 #include "qapi/qapi-runtime.h"
+#include "util/cutils.h"
 
 #include <math.h>
 
@@ -289,38 +290,17 @@ static const char *keyval_str(QapiInput *in, const char *name,
     return NULL;
 }
 
+/* Keyval integers: the whole string, no leading blanks (cutils parses). */
 static bool parse_int64(const char *s, int64_t *val)
 {
-    char *end = NULL;
-    gint64 v;
-
-    if (!*s || g_ascii_isspace(*s)) {
-        return false;
-    }
-    errno = 0;
-    v = g_ascii_strtoll(s, &end, 0);
-    if (errno || *end) {
-        return false;
-    }
-    *val = v;
-    return true;
+    return !g_ascii_isspace(*s) && qemu_strtoi64(s, NULL, 0, val) == 0;
 }
 
+/* As parse_int64(); a minus sign is refused rather than wrapped. */
 static bool parse_uint64(const char *s, uint64_t *val)
 {
-    char *end = NULL;
-    guint64 v;
-
-    if (!*s || g_ascii_isspace(*s) || *s == '-') {
-        return false;
-    }
-    errno = 0;
-    v = g_ascii_strtoull(s, &end, 0);
-    if (errno || *end) {
-        return false;
-    }
-    *val = v;
-    return true;
+    return !g_ascii_isspace(*s) && *s != '-' &&
+           qemu_strtou64(s, NULL, 0, val) == 0;
 }
 
 bool qapi_in_int64(QapiInput *in, const char *name, int64_t *obj,
