@@ -101,12 +101,22 @@ void blk_ref(BlockBackend *blk)
     blk->refcnt++;
 }
 
+static void blk_unref_bh(void *opaque)
+{
+    blk_unref(opaque);
+}
+
 void blk_unref(BlockBackend *blk)
 {
     if (!blk) {
         return;
     }
     g_assert(blk->refcnt > 0);
+    if (blk->refcnt == 1 && qemu_in_coroutine()) {
+        /* deleting drains, which a coroutine cannot: the main loop does */
+        aio_bh_schedule_oneshot(qemu_get_aio_context(), blk_unref_bh, blk);
+        return;
+    }
     if (--blk->refcnt > 0) {
         return;
     }
@@ -251,6 +261,20 @@ BlockBackend *blk_next(BlockBackend *blk)
     }
     l = g_list_find(named_backends, blk);
     return l && l->next ? l->next->data : NULL;
+}
+
+BlockBackend *blk_next_visible(BlockBackend *blk)
+{
+    GList *l = blk ? g_list_find(all_backends, blk) : NULL;
+
+    for (l = blk ? (l ? l->next : NULL) : all_backends; l; l = l->next) {
+        BlockBackend *b = l->data;
+
+        if (b->name || b->dev_id) {
+            return b;
+        }
+    }
+    return NULL;
 }
 
 void blk_set_dev_id(BlockBackend *blk, const char *id)

@@ -21,13 +21,16 @@ static const char *hmp_str(JsonObject *args, const char *key)
 static void print_block_info(Monitor *mon, BlockInfo *info,
                              BlockDeviceInfo *inserted)
 {
-    if (info) {
+    if (info && info->device[0]) {
         monitor_printf(mon, "%s", info->device);
         if (inserted && inserted->node_name) {
             monitor_printf(mon, " (%s)", inserted->node_name);
         }
     } else {
-        monitor_printf(mon, "%s", inserted->node_name);
+        /* a device's own backend: named after its node, or the device */
+        monitor_printf(mon, "%s",
+                       inserted && inserted->node_name ? inserted->node_name :
+                       info && info->qdev ? info->qdev : "<anonymous>");
     }
     if (inserted) {
         monitor_printf(mon, ": %s (%s%s%s)\n", inserted->file, inserted->drv,

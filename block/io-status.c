@@ -60,6 +60,34 @@ static int coroutine_fn bdrv_status_unallocated(BlockDriverState *bs,
     return ret;
 }
 
+/*
+ * The driver said data at @map in @file but the file may know better
+ * (preallocated metadata): a hole in the file, or past its end, reads as
+ * zeroes.  The file's answer only adds information, so its errors are
+ * ignored.
+ */
+static int coroutine_fn bdrv_status_ask_file(int ret, BlockDriverState *file,
+                                             int64_t map, int64_t *pnum)
+{
+    int64_t n = 0;
+    int fret;
+
+    ret &= ~BDRV_BLOCK_RECURSE;
+    if (!file || !(ret & BDRV_BLOCK_DATA) || (ret & BDRV_BLOCK_ZERO) ||
+        !(ret & BDRV_BLOCK_OFFSET_VALID)) {
+        return ret;
+    }
+    fret = bdrv_co_block_status(file, map, *pnum, &n, NULL, NULL);
+    if (fret < 0) {
+        return ret;
+    }
+    if ((fret & BDRV_BLOCK_EOF) && (n == 0 || (fret & BDRV_BLOCK_ZERO))) {
+        return ret | BDRV_BLOCK_ZERO;
+    }
+    *pnum = n;
+    return ret | (fret & BDRV_BLOCK_ZERO);
+}
+
 int coroutine_fn bdrv_co_block_status(BlockDriverState *bs, int64_t offset,
                                       int64_t bytes, int64_t *pnum,
                                       int64_t *map, BlockDriverState **file)
@@ -107,6 +135,9 @@ int coroutine_fn bdrv_co_block_status(BlockDriverState *bs, int64_t offset,
             }
         } else {
             ret = bdrv_status_unallocated(bs, offset, ret);
+        }
+        if (ret & BDRV_BLOCK_RECURSE) {
+            ret = bdrv_status_ask_file(ret, lfile, lmap, pnum);
         }
     }
     bs->in_flight--;

@@ -204,7 +204,8 @@ BlockInfoList *qmp_query_block(GError **errp)
 {
     BlockInfoList *head = NULL, **tail = &head;
 
-    for (BlockBackend *blk = blk_next(NULL); blk; blk = blk_next(blk)) {
+    for (BlockBackend *blk = blk_next_visible(NULL); blk;
+         blk = blk_next_visible(blk)) {
         *tail = g_new0(BlockInfoList, 1);
         (*tail)->value = blk_query_info(blk);
         tail = &(*tail)->next;
@@ -310,7 +311,8 @@ BlockStatsList *qmp_query_blockstats(bool has_query_nodes, bool query_nodes,
         }
         return head;
     }
-    for (BlockBackend *blk = blk_next(NULL); blk; blk = blk_next(blk)) {
+    for (BlockBackend *blk = blk_next_visible(NULL); blk;
+         blk = blk_next_visible(blk)) {
         *tail = g_new0(BlockStatsList, 1);
         (*tail)->value = blk_stats(blk);
         tail = &(*tail)->next;

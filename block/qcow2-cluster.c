@@ -1006,10 +1006,8 @@ static int64_t prealloc_l2(BlockDriverState *bs, uint64_t offset,
         if (e & (L2E_OFFSET_MASK | QCOW_OFLAG_COMPRESSED)) {
             continue;
         }
+        /* as QEMU: subclusters stay unallocated (the bitmap is 0) */
         set_l2_entry(s, l2, idx + i, host | QCOW_OFLAG_COPIED);
-        if (has_subclusters(s)) {
-            set_l2_bitmap(s, l2, idx + i, QCOW_L2_BITMAP_ALL_ALLOC);
-        }
         host += s->cluster_size;
         *host_end = MAX(*host_end, (uint64_t)host);
     }
@@ -1043,16 +1041,12 @@ int coroutine_fn qcow2_preallocate(BlockDriverState *bs, uint64_t offset,
     if (host_end <= (uint64_t)file_len) {
         return 0;
     }
-    if (mode == PREALLOC_MODE_FALLOC || mode == PREALLOC_MODE_FULL) {
-        /*
-         * As QEMU: the new clusters sit at the end of the file, so growing
-         * the file with the same mode allocates (falloc) or writes (full)
-         * their space.
-         */
-        return bdrv_co_truncate(bs->file, host_end, false, mode, 0, NULL);
-    }
-    /* metadata: make the data clusters part of the file (they read as 0) */
-    g_autofree uint8_t *zero = g_malloc0(s->cluster_size);
-    return qcow2_file_pwrite(bs, host_end - s->cluster_size, zero,
-                             s->cluster_size);
+    /*
+     * As QEMU: the new clusters sit at the end of the file, so growing the
+     * file with the same mode makes them part of it as holes (metadata),
+     * allocates (falloc) or writes (full) their space.
+     */
+    return bdrv_co_truncate(bs->file, host_end, false,
+                            mode == PREALLOC_MODE_METADATA ?
+                            PREALLOC_MODE_OFF : mode, 0, NULL);
 }

@@ -151,6 +151,41 @@ int qcow2_get_refcount(BlockDriverState *bs, int64_t cluster_index,
     return 0;
 }
 
+/*
+ * Whether the image looks preallocated with preallocation=metadata: far
+ * more clusters have a refcount than the file has blocks on disk.  Such
+ * images' data clusters are mostly holes in the file, so block status
+ * asks the file which of them read as zeroes.  1 yes, 0 no, or -errno.
+ */
+int coroutine_fn qcow2_detect_metadata_preallocation(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    BlockDriverState *file = bs->file->bs;
+    int64_t file_len, on_disk, disk_clusters, limit, end, used = 0;
+
+    if (!file->drv || !file->drv->bdrv_get_allocated_file_size) {
+        return 0;
+    }
+    file_len = bdrv_co_getlength(file);
+    on_disk = file->drv->bdrv_get_allocated_file_size(file);
+    if (file_len < 0 || on_disk < 0) {
+        return file_len < 0 ? file_len : on_disk;
+    }
+    disk_clusters = on_disk / s->cluster_size;
+    limit = MAX(disk_clusters * 10 / 9, disk_clusters + 2);
+    end = DIV_ROUND_UP(file_len, s->cluster_size);
+    for (int64_t i = 0; i < end && used < limit; i++) {
+        uint64_t refcount;
+        int ret = qcow2_get_refcount(bs, i, &refcount);
+
+        if (ret < 0) {
+            return ret;
+        }
+        used += refcount != 0;
+    }
+    return used >= limit;
+}
+
 /* Find @nb_clusters free (refcount 0) clusters; does not take them */
 static int64_t alloc_clusters_noref(BlockDriverState *bs, uint64_t nb)
 {
@@ -197,11 +232,175 @@ static int write_reftable_entry(BlockDriverState *bs, uint64_t idx)
     return qcow2_file_pwrite(bs, off, buf, sizeof(buf));
 }
 
-static int grow_refcount_table(BlockDriverState *bs, uint64_t need_idx);
+/*
+ * Refcount blocks needed to cover @clusters clusters plus the refcount
+ * metadata itself (blocks and table); with @generous, room for the table
+ * to grow by half is counted in too.  QEMU sizes new refcount areas the
+ * same way, so both lay out images alike.
+ */
+static uint64_t refcount_blocks_needed(BDRVQcow2State *s, uint64_t clusters,
+                                       bool generous)
+{
+    uint64_t per_table_cluster = s->cluster_size / sizeof(uint64_t);
+    uint64_t blocks = 0, table = 0, n = 0, last;
+
+    do {
+        last = n;
+        blocks = DIV_ROUND_UP(clusters + table + blocks,
+                              s->refcount_block_size);
+        table = DIV_ROUND_UP(blocks, per_table_cluster);
+        n = clusters + blocks + table;
+        if (n == last && generous) {
+            clusters += DIV_ROUND_UP(table, 2);
+            n = 0;
+            generous = false;
+        }
+    } while (n != last);
+    return blocks;
+}
+
+/* Switch the header to a new refcount table (already on disk) */
+static int write_reftable_location(BlockDriverState *bs, uint64_t offset,
+                                   uint32_t clusters)
+{
+    uint8_t hdr[12];
+    int ret;
+
+    qcow2_be64_set(hdr, offset);
+    hdr[8] = clusters >> 24;
+    hdr[9] = clusters >> 16;
+    hdr[10] = clusters >> 8;
+    hdr[11] = clusters;
+    ret = qcow2_file_pwrite(bs, offsetof(QCowHeader, refcount_table_offset),
+                            hdr, sizeof(hdr));
+    return ret < 0 ? ret : qcow2_file_flush(bs);
+}
 
 /*
- * Make sure a refcount block covers @cluster_index; returns its offset or
- * -errno.
+ * Fill entries [@j0, @j1) of refcount block @idx with 1 (the new refcount
+ * structures); a block the table lacks is created at *@next_block.
+ */
+static int fill_area_block(BlockDriverState *bs, uint64_t *table,
+                           uint64_t idx, uint64_t *next_block,
+                           uint64_t j0, uint64_t j1)
+{
+    BDRVQcow2State *s = bs->opaque;
+    void *block;
+    int ret;
+
+    if (table[idx]) {
+        ret = qcow2_cache_get(bs, s->refcount_block_cache, table[idx],
+                              &block);
+    } else {
+        ret = qcow2_cache_get_empty(bs, s->refcount_block_cache,
+                                    *next_block, &block);
+        if (ret >= 0) {
+            memset(block, 0, s->cluster_size);
+            table[idx] = *next_block;
+            *next_block += s->cluster_size;
+        }
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    for (uint64_t j = j0; j < j1; j++) {
+        qcow2_set_refcount_entry(s, block, j, 1);
+    }
+    qcow2_cache_entry_mark_dirty(s->refcount_block_cache, block);
+    qcow2_cache_put(s->refcount_block_cache, &block);
+    return 0;
+}
+
+/*
+ * Grow the refcount table: at cluster @start (where the file holds
+ * nothing yet) put the refcount blocks that are missing up to the new
+ * table's reach, then the new table, all describing themselves; enter
+ * @new_block at @new_idx; switch the header over and free the old table.
+ */
+static int grow_refcount_table(BlockDriverState *bs, uint64_t start,
+                               uint64_t new_idx, uint64_t new_block)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t per_cluster = s->cluster_size / sizeof(uint64_t);
+    uint64_t nb_blocks = refcount_blocks_needed(s, start, true);
+    uint64_t entries = ROUND_UP(nb_blocks + DIV_ROUND_UP(nb_blocks, 2),
+                                per_cluster);
+    uint64_t table_clusters = entries / per_cluster;
+    uint64_t first = start >> s->refcount_block_bits;
+    uint64_t old_off = s->refcount_table_offset;
+    uint64_t old_size = s->refcount_table_size;
+    uint64_t missing = 0, next_block, table_off, end;
+    g_autofree uint64_t *table = NULL;
+    g_autofree uint64_t *be_table = NULL;
+    int ret;
+
+    if (entries * sizeof(uint64_t) > QCOW_MAX_REFTABLE_SIZE) {
+        return -EFBIG;
+    }
+    g_assert(new_idx < nb_blocks);
+    trace_qcow2_grow_refcount_table(old_size, entries, start);
+    table = g_new0(uint64_t, entries);
+    memcpy(table, s->refcount_table,
+           MIN(old_size, entries) * sizeof(uint64_t));
+    table[new_idx] = new_block;
+    for (uint64_t i = first; i < nb_blocks; i++) {
+        missing += !table[i];
+    }
+    next_block = start << s->cluster_bits;
+    table_off = next_block + (missing << s->cluster_bits);
+    end = (table_off >> s->cluster_bits) + table_clusters;
+    for (uint64_t i = first; i < nb_blocks; i++) {
+        uint64_t lo = i << s->refcount_block_bits;
+        uint64_t j0 = lo < start ? start - lo : 0;
+        uint64_t j1 = lo < end ? MIN(end - lo, s->refcount_block_size) : 0;
+
+        ret = fill_area_block(bs, table, i, &next_block, j0, MAX(j0, j1));
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    g_assert(next_block == table_off);
+    ret = qcow2_cache_flush(bs, s->refcount_block_cache);
+    if (ret < 0) {
+        return ret;
+    }
+    be_table = g_new(uint64_t, entries);
+    for (uint64_t i = 0; i < entries; i++) {
+        be_table[i] = GUINT64_TO_BE(table[i]);
+    }
+    ret = qcow2_file_pwrite(bs, table_off, be_table,
+                            entries * sizeof(uint64_t));
+    if (ret >= 0) {
+        ret = qcow2_file_flush(bs);
+    }
+    if (ret >= 0) {
+        ret = write_reftable_location(bs, table_off, table_clusters);
+    }
+    if (ret < 0) {
+        return ret;
+    }
+    g_free(s->refcount_table);
+    s->refcount_table = g_steal_pointer(&table);
+    s->refcount_table_size = entries;
+    s->refcount_table_offset = table_off;
+    s->max_refcount_table_index = 0;
+    for (uint64_t i = 0; i < entries; i++) {
+        if (s->refcount_table[i]) {
+            s->max_refcount_table_index = i + 1;
+        }
+    }
+    qcow2_free_clusters(bs, old_off,
+                        ROUND_UP(old_size * sizeof(uint64_t),
+                                 s->cluster_size));
+    return 0;
+}
+
+/*
+ * Make sure a refcount block covers @cluster_index.  Returns its offset,
+ * or -EAGAIN when a block had to be created (and maybe the table grown):
+ * the new metadata may sit where the caller meant to put its clusters,
+ * so the caller looks for free clusters again.  As QEMU's allocator, so
+ * both put the same things at the same places.
  */
 static int64_t ensure_refblock(BlockDriverState *bs, uint64_t cluster_index)
 {
@@ -209,25 +408,31 @@ static int64_t ensure_refblock(BlockDriverState *bs, uint64_t cluster_index)
     uint64_t idx = cluster_index >> s->refcount_block_bits;
     int64_t off = refblock_offset(bs, idx);
     int64_t new_block;
+    bool self;
     void *block;
     int ret;
 
     if (off != 0) {
         return off;
     }
-    if (idx >= s->refcount_table_size) {
-        ret = grow_refcount_table(bs, idx);
-        return ret < 0 ? ret : refblock_offset(bs, idx);
+    /* the table is about to point to the block: L2 updates go first */
+    ret = qcow2_cache_flush(bs, s->l2_table_cache);
+    if (ret < 0) {
+        return ret;
     }
     new_block = alloc_clusters_noref(bs, 1);
     if (new_block < 0) {
         return new_block;
     }
     trace_qcow2_alloc_refblock(idx, new_block);
-    if ((uint64_t)(new_block >> s->cluster_bits) >> s->refcount_block_bits
-        != idx) {
-        /* described by another block: take its reference first */
+    self = ((uint64_t)new_block >> s->cluster_bits >> s->refcount_block_bits)
+           == idx;
+    if (!self) {
+        /* described by another block (that may need creating first) */
         ret = qcow2_update_refcount(bs, new_block, s->cluster_size, 1, false);
+        if (ret >= 0) {
+            ret = qcow2_cache_flush(bs, s->refcount_block_cache);
+        }
         if (ret < 0) {
             return ret;
         }
@@ -238,190 +443,35 @@ static int64_t ensure_refblock(BlockDriverState *bs, uint64_t cluster_index)
         return ret;
     }
     memset(block, 0, s->cluster_size);
-    if ((uint64_t)(new_block >> s->cluster_bits) >> s->refcount_block_bits
-        == idx) {
+    if (self) {
         qcow2_set_refcount_entry(s, block, (new_block >> s->cluster_bits) &
                                  (s->refcount_block_size - 1), 1);
     }
     qcow2_cache_entry_mark_dirty(s->refcount_block_cache, block);
     qcow2_cache_put(s->refcount_block_cache, &block);
-    /* the block must be on disk before the table points to it */
+    /* the block must be on disk before a table points to it */
     ret = qcow2_cache_flush(bs, s->refcount_block_cache);
     if (ret < 0) {
         return ret;
     }
-    s->refcount_table[idx] = new_block;
-    s->max_refcount_table_index = MAX(s->max_refcount_table_index, idx + 1);
-    ret = write_reftable_entry(bs, idx);
-    return ret < 0 ? ret : new_block;
-}
-
-/*
- * Lay out a refcount area at cluster @start: @nb_blocks refcount blocks
- * covering [@start, end) followed by a table of @table_entries entries.
- * Returns the table entry count that covers everything.
- */
-static void plan_refcount_area(BDRVQcow2State *s, uint64_t start,
-                               uint64_t need_idx, uint64_t *nb_blocks,
-                               uint64_t *table_entries)
-{
-    uint64_t per_cluster = s->cluster_size / sizeof(uint64_t);
-    uint64_t blocks = 0;
-    uint64_t entries = MAX(need_idx + 1, s->refcount_table_size);
-    uint64_t prev;
-
-    do {
-        uint64_t table_clusters = DIV_ROUND_UP(entries, per_cluster);
-        uint64_t end = start + blocks + table_clusters;
-        uint64_t first = start >> s->refcount_block_bits;
-        uint64_t last = (end - 1) >> s->refcount_block_bits;
-
-        prev = blocks + entries;
-        blocks = last - first + 1;
-        if (need_idx < first || need_idx > last) {
-            blocks++;
-        }
-        entries = MAX(entries, last + 1);
-        entries = MAX(entries, s->refcount_table_size * 3 / 2);
-        entries = ROUND_UP(entries, per_cluster);
-    } while (blocks + entries != prev);
-    *nb_blocks = blocks;
-    *table_entries = entries;
-}
-
-/* Write the refcount block for table index @idx at cluster @cluster */
-static int write_area_block(BlockDriverState *bs, uint64_t idx,
-                            uint64_t cluster, uint64_t start, uint64_t end,
-                            uint8_t *buf, uint64_t *new_table)
-{
-    BDRVQcow2State *s = bs->opaque;
-    uint64_t lo = idx << s->refcount_block_bits;
-    uint64_t hi = lo + s->refcount_block_size;
-    int ret;
-
-    memset(buf, 0, s->cluster_size);
-    for (uint64_t c = MAX(lo, start); c < MIN(hi, end); c++) {
-        qcow2_set_refcount_entry(s, buf, c - lo, 1);
-    }
-    ret = qcow2_file_pwrite(bs, cluster << s->cluster_bits, buf,
-                            s->cluster_size);
-    if (ret < 0) {
-        return ret;
-    }
-    new_table[idx] = cluster << s->cluster_bits;
-    return 0;
-}
-
-/*
- * Write the refcount blocks of a new refcount area at cluster @start:
- * blocks for every table index the area touches, then one for @need_idx.
- */
-static int write_refcount_area(BlockDriverState *bs, uint64_t start,
-                               uint64_t nb_blocks, uint64_t table_clusters,
-                               uint64_t need_idx, uint64_t *new_table)
-{
-    BDRVQcow2State *s = bs->opaque;
-    uint64_t end = start + nb_blocks + table_clusters;
-    uint64_t first = start >> s->refcount_block_bits;
-    uint64_t last = (end - 1) >> s->refcount_block_bits;
-    g_autofree uint8_t *buf = g_malloc(s->cluster_size);
-    uint64_t b = 0;
-    int ret;
-
-    for (uint64_t idx = first; idx <= last; idx++) {
-        ret = write_area_block(bs, idx, start + b++, start, end, buf,
-                               new_table);
+    if (idx < s->refcount_table_size) {
+        s->refcount_table[idx] = new_block;
+        ret = write_reftable_entry(bs, idx);
         if (ret < 0) {
+            s->refcount_table[idx] = 0;
             return ret;
         }
+        s->max_refcount_table_index = MAX(s->max_refcount_table_index,
+                                          idx + 1);
+        return -EAGAIN;
     }
-    if (need_idx < first || need_idx > last) {
-        ret = write_area_block(bs, need_idx, start + b++, start, end, buf,
-                               new_table);
-        if (ret < 0) {
-            return ret;
-        }
-    }
-    g_assert(b == nb_blocks);
-    return 0;
-}
-
-static int grow_refcount_table(BlockDriverState *bs, uint64_t need_idx)
-{
-    BDRVQcow2State *s = bs->opaque;
-    uint64_t start, nb_blocks, entries, table_clusters;
-    uint64_t old_off = s->refcount_table_offset;
-    uint64_t old_size = s->refcount_table_size;
-    int64_t file_len = qcow2_file_length(bs);
-    g_autofree uint64_t *table = NULL;
-    g_autofree uint64_t *be_table = NULL;
-    uint8_t hdr[12];
-    int ret;
-
-    if (file_len < 0) {
-        return file_len;
-    }
-    start = MAX((uint64_t)s->refcount_table_size << s->refcount_block_bits,
-                size_to_clusters(s, file_len));
-    start = MAX(start, s->free_cluster_index);
-    plan_refcount_area(s, start, need_idx, &nb_blocks, &entries);
-    if (entries * sizeof(uint64_t) > QCOW_MAX_REFTABLE_SIZE) {
-        return -EFBIG;
-    }
-    trace_qcow2_grow_refcount_table(old_size, entries, start);
-    table_clusters = entries * sizeof(uint64_t) / s->cluster_size;
-    table = g_new0(uint64_t, entries);
-    memcpy(table, s->refcount_table, old_size * sizeof(uint64_t));
-    ret = qcow2_cache_flush(bs, s->refcount_block_cache);
-    if (ret < 0) {
-        return ret;
-    }
-    ret = write_refcount_area(bs, start, nb_blocks, table_clusters, need_idx,
-                              table);
-    if (ret < 0) {
-        return ret;
-    }
-    be_table = g_new(uint64_t, entries);
-    for (uint64_t i = 0; i < entries; i++) {
-        be_table[i] = GUINT64_TO_BE(table[i]);
-    }
-    ret = qcow2_file_pwrite(bs, (start + nb_blocks) << s->cluster_bits,
-                            be_table, entries * sizeof(uint64_t));
-    if (ret >= 0) {
-        ret = qcow2_file_flush(bs);
-    }
-    if (ret < 0) {
-        return ret;
-    }
-    /* switch: refcount_table_offset and refcount_table_clusters at 48 */
-    qcow2_be64_set(hdr, (start + nb_blocks) << s->cluster_bits);
-    hdr[8] = table_clusters >> 24;
-    hdr[9] = table_clusters >> 16;
-    hdr[10] = table_clusters >> 8;
-    hdr[11] = table_clusters;
-    ret = qcow2_file_pwrite(bs, offsetof(QCowHeader, refcount_table_offset),
-                            hdr, sizeof(hdr));
-    if (ret >= 0) {
-        ret = qcow2_file_flush(bs);
-    }
-    if (ret < 0) {
-        return ret;
-    }
-    g_free(s->refcount_table);
-    s->refcount_table = g_steal_pointer(&table);
-    s->refcount_table_size = entries;
-    s->refcount_table_offset = (start + nb_blocks) << s->cluster_bits;
-    for (uint64_t i = 0; i < entries; i++) {
-        if (s->refcount_table[i]) {
-            s->max_refcount_table_index = i + 1;
-        }
-    }
-    s->free_cluster_index = MAX(s->free_cluster_index,
-                                start + nb_blocks + table_clusters);
-    qcow2_free_clusters(bs, old_off,
-                        ROUND_UP(old_size * sizeof(uint64_t),
-                                 s->cluster_size));
-    return 0;
+    /* a new table, placed past every refcount block in use so far */
+    ret = grow_refcount_table(bs, ROUND_UP(MAX(cluster_index + 1,
+                                               ((uint64_t)new_block >>
+                                                s->cluster_bits) + 1),
+                                           s->refcount_block_size),
+                              idx, new_block);
+    return ret < 0 ? ret : -EAGAIN;
 }
 
 static int update_one(BlockDriverState *bs, uint64_t cluster_index,
@@ -483,6 +533,14 @@ int qcow2_update_refcount(BlockDriverState *bs, int64_t offset,
     for (uint64_t c = first; c <= last; c++) {
         ret = update_one(bs, c, addend, decrease);
         if (ret < 0) {
+            /* undo what was done (-EAGAIN: the caller starts over) */
+            while (c-- > first) {
+                update_one(bs, c, addend, !decrease);
+            }
+            if (ret == -EAGAIN) {
+                /* the same clusters may still be free: try them first */
+                s->free_cluster_index = MIN(s->free_cluster_index, first);
+            }
             return ret;
         }
     }
@@ -492,13 +550,16 @@ int qcow2_update_refcount(BlockDriverState *bs, int64_t offset,
 int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size)
 {
     BDRVQcow2State *s = bs->opaque;
-    int64_t off = alloc_clusters_noref(bs, size_to_clusters(s, size));
+    int64_t off;
     int ret;
 
-    if (off < 0) {
-        return off;
-    }
-    ret = qcow2_update_refcount(bs, off, size, 1, false);
+    do {
+        off = alloc_clusters_noref(bs, size_to_clusters(s, size));
+        if (off < 0) {
+            return off;
+        }
+        ret = qcow2_update_refcount(bs, off, size, 1, false);
+    } while (ret == -EAGAIN);
     if (ret < 0) {
         return ret;
     }
@@ -514,20 +575,20 @@ int64_t qcow2_alloc_clusters_at(BlockDriverState *bs, uint64_t offset,
     int64_t i;
     int ret;
 
-    for (i = 0; i < nb_clusters; i++) {
-        uint64_t refcount;
-        ret = qcow2_get_refcount(bs, ci + i, &refcount);
-        if (ret < 0) {
-            return ret;
+    do {
+        for (i = 0; i < nb_clusters; i++) {
+            uint64_t refcount;
+            ret = qcow2_get_refcount(bs, ci + i, &refcount);
+            if (ret < 0) {
+                return ret;
+            }
+            if (refcount) {
+                break;
+            }
         }
-        if (refcount) {
-            break;
-        }
-    }
-    if (i == 0) {
-        return 0;
-    }
-    ret = qcow2_update_refcount(bs, offset, i << s->cluster_bits, 1, false);
+        ret = qcow2_update_refcount(bs, offset, i << s->cluster_bits, 1,
+                                    false);
+    } while (ret == -EAGAIN);
     return ret < 0 ? ret : i;
 }
 

@@ -453,6 +453,11 @@ static int coroutine_fn qcow2_co_block_status(BlockDriverState *bs,
     int ret;
 
     qemu_co_mutex_lock(&s->lock);
+    if (!s->metadata_preallocation_checked) {
+        s->metadata_preallocation =
+            qcow2_detect_metadata_preallocation(bs) == 1;
+        s->metadata_preallocation_checked = true;
+    }
     ret = qcow2_get_host_offset(bs, offset, &n, &host, &type);
     qemu_co_mutex_unlock(&s->lock);
     if (ret < 0) {
@@ -463,12 +468,21 @@ static int coroutine_fn qcow2_co_block_status(BlockDriverState *bs,
     case QCOW2_SUBCLUSTER_NORMAL:
         *map = host;
         *file = bs->file->bs;
-        return BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID;
+        /* preallocated clusters are mostly holes: let the file say */
+        return BDRV_BLOCK_DATA | BDRV_BLOCK_OFFSET_VALID |
+               (s->metadata_preallocation ? BDRV_BLOCK_RECURSE : 0);
     case QCOW2_SUBCLUSTER_COMPRESSED:
         return BDRV_BLOCK_DATA;
-    case QCOW2_SUBCLUSTER_ZERO_PLAIN:
     case QCOW2_SUBCLUSTER_ZERO_ALLOC:
+        *map = host;
+        *file = bs->file->bs;
+        return BDRV_BLOCK_ZERO | BDRV_BLOCK_OFFSET_VALID;
+    case QCOW2_SUBCLUSTER_ZERO_PLAIN:
         return BDRV_BLOCK_ZERO;
+    case QCOW2_SUBCLUSTER_UNALLOCATED_ALLOC:
+        *map = host;
+        *file = bs->file->bs;
+        return BDRV_BLOCK_OFFSET_VALID;
     default:
         return 0;
     }

@@ -257,6 +257,8 @@ typedef struct BDRVQcow2State {
     int reopen_flags;
     bool corrupt;                    /* marked corrupt during this session */
     bool read_only;
+    bool metadata_preallocation;     /* most of the file is referenced */
+    bool metadata_preallocation_checked;
     int overlap_check;               /* QCow2MetadataOverlap mask */
 
     /* serialises metadata updates (and all writes) */
@@ -468,6 +470,7 @@ void qcow2_set_refcount_entry(BDRVQcow2State *s, void *block,
                               uint64_t index, uint64_t value);
 
 /* Refcount of the cluster with index @cluster_index: 0 or -errno */
+int coroutine_fn qcow2_detect_metadata_preallocation(BlockDriverState *bs);
 int qcow2_get_refcount(BlockDriverState *bs, int64_t cluster_index,
                        uint64_t *refcount);
 /*

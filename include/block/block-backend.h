@@ -88,6 +88,11 @@ const char *blk_name(const BlockBackend *blk);
 BlockBackend *blk_by_name(const char *name);
 /* Iterates the named backends; NULL starts. */
 BlockBackend *blk_next(BlockBackend *blk);
+/*
+ * Iterates the backends the monitor shows: named ones and those a guest
+ * device uses, in creation order (QEMU's query-block order); NULL starts.
+ */
+BlockBackend *blk_next_visible(BlockBackend *blk);
 
 /* The guest device attached (qdev id; NULL detaches). */
 void blk_set_dev_id(BlockBackend *blk, const char *id);

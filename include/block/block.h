@@ -39,6 +39,7 @@ typedef enum {
 #define BDRV_BLOCK_RAW          0x08    /* driver: ask bs->file instead */
 #define BDRV_BLOCK_ALLOCATED    0x10
 #define BDRV_BLOCK_EOF          0x20
+#define BDRV_BLOCK_RECURSE      0x40    /* driver: the file may know zeroes */
 
 /* open flags (bs->open_flags) */
 #define BDRV_O_RDWR         0x0002

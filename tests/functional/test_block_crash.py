@@ -18,10 +18,12 @@ when it opens it read-write (tern-io opens it first), then qemu-img check
 must find no corruption.  Needs Debian's qemu-utils; skipped without.
 """
 
+import fcntl
 import json
 import os
 import random
 import signal
+import struct
 import sys
 import time
 
@@ -62,8 +64,24 @@ def hmp_ok(vm, line):
     return out
 
 
+def wait_unlocked(path):
+    """Block until no process holds a lock on path.  A killed daemon's
+    io_uring requests hold its files until the kernel has reaped the ring,
+    which happens after the process is gone: wait for that, as a user
+    restarting at once after kill -9 would have to.  F_OFD_SETLKW waits
+    for the event; the test's timeout bounds it."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        # struct flock: l_type, l_whence, l_start, l_len, l_pid
+        lock = struct.pack('hhqqi', fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLKW, lock)
+    finally:
+        os.close(fd)   # drops the lock
+
+
 def check_images(disk, known, lazy):
     for img in (disk, known):
+        wait_unlocked(img)
         if lazy:
             # tern repairs a dirty lazy-refcounts image on a r/w open
             interop.io(interop.tern_io_path(), img, ['flush'])
@@ -79,9 +97,11 @@ def one_round(vm_factory, disk, known, rnd, rng):
     wait_until(lambda: guest_writes(vm) > before, 'guest disk writes',
                timeout=interop.TIMEOUT)
     pat = rnd + 1
-    out = hmp_ok(vm, f'qemu-io known "write -P {pat:#x} '
-                     f'{rnd * PATTERN_LEN} {PATTERN_LEN}"')
-    assert 'wrote' in out, out
+    # as QEMU's, HMP qemu-io prints to the daemon's stdout
+    hmp_ok(vm, f'qemu-io known "write -P {pat:#x} '
+               f'{rnd * PATTERN_LEN} {PATTERN_LEN}"')
+    assert f'wrote {PATTERN_LEN}/{PATTERN_LEN} bytes' in vm.stdout(), \
+        vm.stdout()
     hmp_ok(vm, 'qemu-io known "flush"')
     # metadata updates in flight at the kill: allocation far away
     hmp_ok(vm, f'qemu-io known "aio_write -P 0xee {32 * interop.MiB} '
@@ -120,6 +140,9 @@ def test_kill_during_guest_writes(vm_factory, tmp_path, opts):
     # tern itself reads every flushed pattern back after all the crashes
     vm = vm_factory(['-blockdev', blockdev('known', known)])
     for r in range(ROUNDS):
-        out = hmp_ok(vm, f'qemu-io known "read -P {r + 1:#x} '
-                         f'{r * PATTERN_LEN} {PATTERN_LEN}"')
-        assert 'read ' in out, dump(out)
+        hmp_ok(vm, f'qemu-io known "read -P {r + 1:#x} '
+                   f'{r * PATTERN_LEN} {PATTERN_LEN}"')
+    out = vm.stdout()
+    assert out.count(f'read {PATTERN_LEN}/{PATTERN_LEN} bytes') == ROUNDS, \
+        dump(out)
+    assert 'Pattern verification failed' not in out, dump(out)

@@ -164,6 +164,32 @@ def test_drive_device_query_block(vm_factory, tmp_path):
     assert '    Attached to:      disk0\r\n' in out, repr(out)
 
 
+def test_device_backend_listed(vm_factory, tmp_path):
+    """A device given a -blockdev node owns an anonymous backend; the
+    queries list it as QEMU's do: no device name, the qdev id, stats."""
+    path = raw_image(tmp_path / 'd.raw')
+    vm = vm_factory(['-blockdev',
+                     f'driver=raw,node-name=n0,file.driver=file,'
+                     f'file.filename={path}',
+                     '-blockdev', f'driver=file,node-name=spare,'
+                     f'filename={raw_image(tmp_path / "s.raw")}',
+                     '-device', 'virtio-blk-pci,drive=n0,id=vd0'])
+    blocks = vm.cmd_ok('query-block')
+    assert len(blocks) == 1, dump(blocks)
+    b = blocks[0]
+    assert b['device'] == '' and b['qdev'] == 'vd0', dump(b)
+    assert b['inserted']['node-name'] == 'n0', dump(b)
+    guest_workload(vm.qmp, **{'disk-write-rate': 4 * MiB})
+    wait_until(lambda: vm.cmd_ok('query-blockstats')[0]['stats']
+               ['wr_operations'] > 0, 'guest disk writes')
+    stats = vm.cmd_ok('query-blockstats')
+    assert [(s['device'], s['qdev']) for s in stats] == [('', 'vd0')], \
+        dump(stats)
+    out = vm.hmp('info block')
+    assert out.startswith(f'n0: {path} (raw)\r\n'), repr(out)
+    assert '    Attached to:      vd0\r\n' in out, repr(out)
+
+
 def test_blockdev_cmdline_keyval_and_json(vm_factory, tmp_path):
     p1 = raw_image(tmp_path / 'a.raw')
     p2 = raw_image(tmp_path / 'b.raw')
@@ -214,6 +240,23 @@ def test_hmp_qemu_io(vm_factory, tmp_path):
     assert err.startswith('Conflicts with use by '), repr(err)
     assert err == ("Conflicts with use by block device 'drive1' as 'root', "
                    "which does not allow 'write' on n1\r\n"), repr(err)
+
+
+def test_hmp_qemu_io_aio_write_on_node(vm_factory, tmp_path):
+    """aio_write through HMP on a node finishes after the command
+    returned, in the daemon's own backend for the node; the daemon keeps
+    running and the data lands."""
+    path = raw_image(tmp_path / 'd.raw')
+    vm = vm_factory(['-blockdev', f'driver=raw,node-name=n0,'
+                     f'file.driver=file,file.filename={path}'])
+    assert vm.hmp('qemu-io n0 "aio_write -P 0x5a 4096 64k"') == ''
+    wait_until(lambda: 'wrote 65536/65536 bytes at offset 4096'
+               in vm.stdout(), 'aio_write completion on stdout')
+    assert vm.hmp('qemu-io n0 "flush"') == ''
+    vm.assert_alive()
+    with open(path, 'rb') as f:
+        f.seek(4096)
+        assert f.read(65536) == b'\x5a' * 65536
 
 
 # -- guest disks --------------------------------------------------------------
