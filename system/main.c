@@ -93,6 +93,7 @@ static bool create_block_devices(CmdlineConfig *cfg, GError **errp)
 {
     blockdev_set_open_inactive(cfg->incoming != NULL);
     migration_set_block_hooks(block_inactivate, block_activate);
+    runstate_set_cont_hook(block_activate);
     return create_items(cfg->blockdevs, create_blockdev, errp) &&
            create_items(cfg->drives, create_drive, errp) &&
            create_items(cfg->devices, create_device, errp);

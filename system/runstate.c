@@ -365,6 +365,13 @@ bool qmp_stop(GError **errp)
     return true;
 }
 
+static bool (*cont_take_back)(GError **errp);
+
+void runstate_set_cont_hook(bool (*take_back)(GError **errp))
+{
+    cont_take_back = take_back;
+}
+
 bool qmp_cont(GError **errp)
 {
     if (runstate_needs_reset()) {
@@ -380,9 +387,14 @@ bool qmp_cont(GError **errp)
     }
     if (runstate_check(RUN_STATE_INMIGRATE)) {
         autostart = true;
-    } else {
-        vm_start();
+        return true;
     }
+    /* after a completed outgoing migration the disks are the
+     * destination's: take them back (nothing to do otherwise) */
+    if (cont_take_back && !cont_take_back(errp)) {
+        return false;
+    }
+    vm_start();
     return true;
 }
 

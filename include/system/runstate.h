@@ -152,6 +152,17 @@ bool runstate_get_autostart(void);
 void runstate_set_autostart(bool autostart);
 
 /**
+ * runstate_set_cont_hook:
+ * @take_back: (nullable): run by `cont` before the VM starts (not while
+ *     an incoming migration waits): takes back disks an outgoing
+ *     migration handed over; a failure fails `cont`
+ *
+ * ternd installs bdrv_activate_all(), as QEMU's `cont` calls it after a
+ * completed migration.  At start-up, main loop thread.
+ */
+void runstate_set_cont_hook(bool (*take_back)(GError **errp));
+
+/**
  * qemu_system_shutdown_request:
  * @cause: why
  *

@@ -316,3 +316,21 @@ def test_migration_shared_disk(vm_factory, tmp_path):
     assert os.path.getsize(path) == 2 * MiB
     d = guest_digest(dst.qmp)['disks']
     assert len(d) == 1 and d[0]['device'] == 'disk0', dump(d)
+
+    # `cont` on the source takes the disk back, as QEMU's: refused while
+    # the destination holds it (the source stays as it was) ...
+    guest_workload(src.qmp, **{'disk-write-rate': 0})
+    err = src.cmd('cont')
+    assert 'error' in err and 'lock' in err['error']['desc'], dump(err)
+    assert src.cmd_ok('query-status')['status'] == 'postmigrate'
+    # ... and done once the destination is gone: the source resumes on
+    # the disk the destination wrote, which it reads back whole.
+    dst.cmd_ok('quit')
+    assert dst.wait() == 0
+    src.cmd_ok('cont')
+    assert src.cmd_ok('query-status')['status'] == 'running'
+    src_nodes = src.cmd_ok('query-named-block-nodes')
+    assert all(n['active'] for n in src_nodes), dump(src_nodes)
+    src.cmd_ok('stop')
+    assert guest_digest(src.qmp)['disks'] == d
+    assert try_write_open(path) in (None, False)
