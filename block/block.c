@@ -1,6 +1,7 @@
 /*
  * block.c: the block graph: driver registry, probing, nodes, children,
- * references, permissions, reopen, activation, close.
+ * references, permissions, reopen, activation, close; changing the
+ * backing file an image records.
  *
  * Main loop thread only.  See docs/devel/block.md.
  */
@@ -480,4 +481,39 @@ bool bdrv_open_backing(BlockDriverState *bs, BlockdevRefOrNull *opt,
     ok = bdrv_attach_child(bs, backing, "backing", errp) != NULL;
     bdrv_unref(backing);
     return ok;
+}
+
+int bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                             const char *backing_fmt, bool require)
+{
+    int ret;
+
+    if (!bs->drv) {
+        return -ENOMEDIUM;
+    }
+    if (backing_file && !backing_file[0]) {
+        backing_file = NULL;
+    }
+    /* a format makes no sense without a file */
+    if (backing_fmt && !backing_file) {
+        return -EINVAL;
+    }
+    if (require && backing_file && !backing_fmt) {
+        return -EINVAL;
+    }
+    if ((backing_file && strlen(backing_file) >= sizeof(bs->backing_file)) ||
+        (backing_fmt && strlen(backing_fmt) >= sizeof(bs->backing_format))) {
+        return -EINVAL;
+    }
+    if (!bs->drv->bdrv_change_backing_file) {
+        return -ENOTSUP;
+    }
+    ret = bs->drv->bdrv_change_backing_file(bs, backing_file, backing_fmt);
+    if (ret == 0) {
+        g_strlcpy(bs->backing_file, backing_file ? backing_file : "",
+                  sizeof(bs->backing_file));
+        g_strlcpy(bs->backing_format, backing_fmt ? backing_fmt : "",
+                  sizeof(bs->backing_format));
+    }
+    return ret;
 }

@@ -3,7 +3,8 @@
  * header, the header extensions, the backing file name, the L1 and
  * refcount tables and the snapshot table bounds; repairing a dirty
  * (lazy refcounts) image.  Every size and offset read from the image is
- * bounded before it is used: a hostile image gets a clear error.
+ * bounded before it is used: a hostile image gets a clear error.  Also
+ * rewriting the backing file name and format (qemu-img rebase).
  *
  * Main loop thread, outside coroutines (bdrv_open / activate).
  */
@@ -601,4 +602,48 @@ bool qcow2_do_open(BlockDriverState *bs, int flags, int lazy_refcounts,
     bs->total_sectors = DIV_ROUND_UP(s->virtual_size, BDRV_SECTOR_SIZE);
     trace_qcow2_open(bs, s->qcow_version, s->cluster_size, s->virtual_size);
     return true;
+}
+
+/* ---- changing the backing file (qemu-img rebase) ---- */
+
+int qcow2_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                              const char *backing_fmt)
+{
+    BDRVQcow2State *s = bs->opaque;
+    char *old_file = s->image_backing_file;
+    char *old_fmt = s->image_backing_format;
+    int ret;
+
+    if (backing_file && !backing_file[0]) {
+        backing_file = NULL;
+    }
+    if (!backing_file) {
+        /* no backing file: no format extension either */
+        backing_fmt = NULL;
+    }
+    if (backing_file && strlen(backing_file) > QCOW_MAX_BACKING_NAME) {
+        return -EINVAL;
+    }
+    if (s->read_only) {
+        return -EACCES;
+    }
+    /*
+     * qcow2_update_header() lays out cluster 0 as QEMU does: header,
+     * extensions (the backing format first), end marker, then the
+     * backing file name; -ENOSPC when that exceeds the cluster, in
+     * which case nothing was written and the old names come back.
+     */
+    s->image_backing_file = g_strdup(backing_file);
+    s->image_backing_format = g_strdup(backing_fmt);
+    ret = qcow2_update_header(bs);
+    if (ret < 0) {
+        g_free(s->image_backing_file);
+        g_free(s->image_backing_format);
+        s->image_backing_file = old_file;
+        s->image_backing_format = old_fmt;
+        return ret;
+    }
+    g_free(old_file);
+    g_free(old_fmt);
+    return 0;
 }

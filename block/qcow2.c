@@ -166,7 +166,8 @@ static int build_header(BDRVQcow2State *s, uint8_t *buf, size_t len)
                       s->image_backing_format,
                       strlen(s->image_backing_format));
     }
-    if (pos && v3) {
+    /* as QEMU: the feature-name table only where it leaves room */
+    if (pos && v3 && s->cluster_size > 4096) {
         pos = put_ext(buf, pos, len, QCOW2_EXT_MAGIC_FEATURE_TABLE,
                       qcow2_features, sizeof(qcow2_features));
     }
@@ -788,6 +789,7 @@ static BlockDriver bdrv_qcow2 = {
     .bdrv_reopen_abort = qcow2_reopen_abort,
     .bdrv_inactivate = qcow2_inactivate,
     .bdrv_activate = qcow2_activate,
+    .bdrv_change_backing_file = qcow2_change_backing_file,
 };
 
 static void __attribute__((constructor)) qcow2_register(void)

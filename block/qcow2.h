@@ -420,6 +420,15 @@ void qcow2_signal_corruption(BlockDriverState *bs, bool fatal,
 bool qcow2_create_file(const char *filename, JsonObject *opts,
                        GError **errp);
 
+/*
+ * BlockDriver.bdrv_change_backing_file (qcow2-header.c): record
+ * @backing_file (NULL or "": none, and no format extension) and
+ * @backing_fmt in the header; 0 or -errno (-EINVAL name longer than
+ * 1023 bytes, -ENOSPC past the first cluster), header unchanged then.
+ */
+int qcow2_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                              const char *backing_fmt);
+
 /* ---- qcow2-cache.c ---- */
 
 /**

@@ -1,8 +1,7 @@
 /*
- * img-resize.c: tern-img resize and rebase.
+ * img-resize.c: tern-img resize.
  *
  *   resize [-f fmt] [--preallocation=p] [-q] [--shrink] filename [+|-]size
- *   rebase [-f fmt] [-p] [-q] [-u] [-F backing_fmt] -b backing filename
  */
 #include "util/osdep.h"
 
@@ -116,15 +115,4 @@ int img_resize(int argc, char **argv)
 out:
     blk_unref(blk);
     return ret;
-}
-
-int img_rebase(int argc, char **argv)
-{
-    /*
-     * Rewriting the backing file name in an image header needs a
-     * driver hook (QEMU's bdrv_change_backing_file) that the block
-     * layer does not offer yet.
-     */
-    error_report("rebase is not supported yet");
-    return 1;
 }

@@ -40,8 +40,8 @@ static const ImgCmd img_cmds[] = {
       "map [-f fmt] [--output=ofmt] [--start-offset=offset] "
       "[--max-length=len] [-U] filename" },
     { "rebase", img_rebase,
-      "rebase [-f fmt] [-p] [-q] [-u] [-F backing_fmt] -b backing_file "
-      "filename" },
+      "rebase [-U] [-q] [-f fmt] [-t cache] [-T src_cache] [-p] [-u] "
+      "-b backing_file [-F backing_fmt] filename" },
     { "resize", img_resize,
       "resize [-f fmt] [--preallocation=prealloc] [-q] [--shrink] "
       "filename [+ | -]size" },

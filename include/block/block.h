@@ -228,6 +228,28 @@ void bdrv_close_all(void);
 /* Returns: the name of @perm (one BLK_PERM_* bit), as QEMU's. */
 const char *bdrv_perm_name(uint64_t perm);
 
+/**
+ * bdrv_change_backing_file:
+ * @bs: an image node opened read-write
+ * @backing_file: (nullable): the new backing file name, stored as
+ *                given (relative names are relative to the image's
+ *                directory); NULL or "" for none
+ * @backing_fmt: (nullable): its format; NULL records none
+ * @require: whether a @backing_file needs a @backing_fmt
+ *
+ * Rewrites the backing file name and format in the image's metadata
+ * (QEMU's bdrv_change_backing_file).  The graph is not changed: a
+ * backing node already attached stays attached.  On success
+ * bs->backing_file and bs->backing_format hold the new values.  Main
+ * loop thread, not in a coroutine.
+ *
+ * Returns: 0, or -ENOTSUP when the driver cannot record a backing
+ * file, -EINVAL for a format without a file (or no format when
+ * @require), -ENOSPC when the name does not fit, another -errno.
+ */
+int bdrv_change_backing_file(BlockDriverState *bs, const char *backing_file,
+                             const char *backing_fmt, bool require);
+
 /* ---- requests ---- */
 
 int coroutine_fn bdrv_co_preadv(BdrvChild *child, int64_t offset,

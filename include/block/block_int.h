@@ -121,6 +121,13 @@ struct BlockDriver {
     void (*bdrv_reopen_abort)(BlockDriverState *bs);
     bool (*bdrv_inactivate)(BlockDriverState *bs, GError **errp);
     bool (*bdrv_activate)(BlockDriverState *bs, GError **errp);
+    /* Rewrite the backing file name and format recorded in the image
+     * (NULL: none; the core has checked that a format comes with a
+     * file).  Returns: 0 or -errno (-ENOSPC: does not fit in the
+     * header), the image unchanged on failure.  NULL: -ENOTSUP. */
+    int (*bdrv_change_backing_file)(BlockDriverState *bs,
+                                    const char *backing_file,
+                                    const char *backing_fmt);
 };
 
 struct BdrvChild;
