@@ -71,7 +71,8 @@ static void tracked_request_begin(BdrvTrackedRequest *req,
     req->overlap_bytes = ROUND_UP(offset + bytes, align) -
                          req->overlap_offset;
     qemu_co_queue_init(&req->wait_queue);
-    bs->tracked_requests = g_list_append(bs->tracked_requests, req);
+    req->link.data = req;
+    g_queue_push_tail_link(&bs->tracked_requests, &req->link);
     bs->in_flight++;
 }
 
@@ -79,7 +80,10 @@ static void tracked_request_end(BdrvTrackedRequest *req)
 {
     BlockDriverState *bs = req->bs;
 
-    bs->tracked_requests = g_list_remove(bs->tracked_requests, req);
+    g_queue_unlink(&bs->tracked_requests, &req->link);
+    if (req->serialising) {
+        bs->serialising_in_flight--;
+    }
     bs->in_flight--;
     qemu_co_queue_restart_all(&req->wait_queue);
     if (bs->in_flight == 0) {
@@ -94,13 +98,18 @@ static bool tracked_overlap(BdrvTrackedRequest *a, BdrvTrackedRequest *b)
 }
 
 /* Waits for the earlier requests that must not run beside @self: any
- * overlapping one when either is serialising. */
+ * overlapping one when either is serialising.  Without serialising
+ * requests around, an ordinary request has nothing to look for. */
 static void coroutine_fn wait_serialising(BdrvTrackedRequest *self)
 {
     GList *l;
 
 retry:
-    for (l = self->bs->tracked_requests; l && l->data != self; l = l->next) {
+    if (!self->serialising && !self->bs->serialising_in_flight) {
+        return;
+    }
+    for (l = self->bs->tracked_requests.head; l && l != &self->link;
+         l = l->next) {
         BdrvTrackedRequest *req = l->data;
 
         if ((self->serialising || req->serialising) &&
@@ -110,6 +119,15 @@ retry:
             self->waiting_for = NULL;
             goto retry;
         }
+    }
+}
+
+/* Marks @req serialising: overlapping requests wait for each other. */
+static void tracked_request_serialise(BdrvTrackedRequest *req)
+{
+    if (!req->serialising) {
+        req->serialising = true;
+        req->bs->serialising_in_flight++;
     }
 }
 
@@ -379,7 +397,9 @@ static int coroutine_fn bdrv_co_do_write(BlockDriverState *bs, int type,
     }
     tracked_request_begin(&req, bs, offset, bytes, type, flags, qiov);
     trace_bdrv_co_pwritev(bs, offset, bytes, flags);
-    req.serialising = !bdrv_req_aligned(bs, offset, bytes);
+    if (!bdrv_req_aligned(bs, offset, bytes)) {
+        tracked_request_serialise(&req);
+    }
     wait_serialising(&req);
     ret = bdrv_run_write_notifiers(&req);
     if (ret == 0 && bytes > 0) {

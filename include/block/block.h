@@ -373,6 +373,7 @@ typedef struct BdrvTrackedRequest {
     Coroutine *co;
     CoQueue wait_queue;
     struct BdrvTrackedRequest *waiting_for;
+    GList link;                 /* in bs->tracked_requests */
 } BdrvTrackedRequest;
 
 typedef int coroutine_fn BdrvWriteNotifyFunc(void *opaque,

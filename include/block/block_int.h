@@ -177,7 +177,8 @@ struct BlockDriverState {
     int quiesce_counter;            /* drained sections */
     uint64_t perm;                  /* cumulative, granted */
     uint64_t shared_perm;
-    GList *tracked_requests;        /* BdrvTrackedRequest * */
+    GQueue tracked_requests;        /* BdrvTrackedRequest.link, oldest first */
+    unsigned serialising_in_flight; /* tracked requests with .serialising */
     GList *write_notifiers;         /* BdrvWriteNotifier * */
     GList *dirty_bitmaps;           /* BdrvDirtyBitmap * */
     CoMutex reqs_lock;

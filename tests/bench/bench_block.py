@@ -8,7 +8,8 @@ bench_block.py io        4 KiB sequential and random writes and reads
                          (sequential, same depth) and `dd oflag=direct`
 bench_block.py daemon    the same 4 KiB requests through the daemon: HMP
                          `qemu-io NODE "aio_write ..."` pipelined over QMP
-                         to a -blockdev node, against qemu-img bench and dd
+                         to a -blockdev node, against qemu-system-x86_64
+                         doing the same, qemu-img bench and dd
 bench_block.py convert   `tern-img convert` of a 2 GiB qcow2 (half data,
                          half zero) to raw and to qcow2, against
                          `qemu-img convert` and `dd oflag=direct` of the
@@ -31,7 +32,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'functional'))
 
-from ternd import Ternd  # noqa: E402
+from ternd import QMPConnection, Ternd  # noqa: E402
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -45,6 +46,7 @@ CONVERT_SIZE = int(os.environ.get('TERN_BENCH_CONVERT_SIZE', str(2 * GiB)))
 
 QEMU_IMG = shutil.which('qemu-img')
 QEMU_IO = shutil.which('qemu-io')
+QEMU_SYSTEM = shutil.which('qemu-system-x86_64')
 
 
 def say(name, value, unit, ratio=None, ref=None):
@@ -194,6 +196,50 @@ def hmp_pipelined(conn, lines):
             raise RuntimeError(f'HMP failed: {reply}')
 
 
+class QemuDaemon:
+    """qemu-system-x86_64 -machine none with one -blockdev node, driven
+    over QMP: the same daemon work for QEMU."""
+
+    def __init__(self, node_json, d):
+        self.sock = os.path.join(d, 'qemu-bench-qmp.sock')
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        self.proc = subprocess.Popen(
+            [QEMU_SYSTEM, '-machine', 'none', '-nodefaults', '-display',
+             'none', '-qmp', f'unix:{self.sock},server=on,wait=off',
+             '-blockdev', node_json],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.qmp = QMPConnection.connect_unix(self.sock, 60)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if self.proc.poll() is not None or \
+                        time.monotonic() > deadline:
+                    raise RuntimeError('qemu-system-x86_64 did not start: '
+                                       + self.proc.stderr.read().decode())
+                time.sleep(0.01)
+        self.qmp.negotiate()
+
+    def stop(self):
+        self.qmp.send({'execute': 'quit'})
+        self.proc.wait(timeout=60)
+        self.qmp.close()
+
+
+def daemon_run(start, lines):
+    """Seconds to pipeline the HMP lines through a daemon start()s."""
+    conn, stop = start()
+    try:
+        t0 = time.monotonic()
+        hmp_pipelined(conn, lines)
+        return time.monotonic() - t0
+    finally:
+        stop()
+
+
 def bench_daemon():
     ternd_bin = tool('TERND')
     tool('TERN_IMG')
@@ -212,19 +258,27 @@ def bench_daemon():
                         f'{{"driver":"file","filename":"{path}",'
                         f'"aio":"io_uring"}},"cache":{{"direct":true}}}}')
                 os.environ.setdefault('TERND', ternd_bin)
-                vm = Ternd(['-machine', 'none', '-blockdev', node],
-                           timeout=60).launch()
-                try:
-                    lines = [f'qemu-io n0 "{c}"'
-                             for c in io_cmds(op, offsets(kind, COUNT))]
-                    t0 = time.monotonic()
-                    hmp_pipelined(vm.qmp, lines)
-                    t = time.monotonic() - t0
-                finally:
-                    vm.shutdown()
-                    vm.cleanup()
+                lines = [f'qemu-io n0 "{c}"'
+                         for c in io_cmds(op, offsets(kind, COUNT))]
+
+                def start_tern():
+                    vm = Ternd(['-machine', 'none', '-blockdev', node],
+                               timeout=60).launch()
+                    return vm.qmp, lambda: (vm.shutdown(), vm.cleanup())
+
+                def start_qemu():
+                    q = QemuDaemon(node, d)
+                    return q.qmp, q.stop
+
+                t = daemon_run(start_tern, lines)
                 name = f'daemon HMP qemu-io {fmt} {kind} 4k {op}'
                 say(name, mib / t, 'MiB/s', t_dd / t, 'dd oflag=direct')
+                if QEMU_SYSTEM:
+                    if op == 'write':
+                        make_image(fmt, path)
+                    tq = daemon_run(start_qemu, lines)
+                    say(name, mib / t, 'MiB/s', tq / t,
+                        'qemu-system-x86_64 (same HMP qemu-io)')
                 if QEMU_IMG and kind == 'seq':
                     tb = qemu_img_bench(fmt, path, op)
                     say(name, mib / t, 'MiB/s', tb / t,
