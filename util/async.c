@@ -180,9 +180,16 @@ static void aio_notifier_read(void *opaque)
 {
     AioContext *ctx = opaque;
 
-    /* clear the flag first: a later aio_notify() writes the fd again */
-    __atomic_store_n(&ctx->notified, false, __ATOMIC_SEQ_CST);
+    /*
+     * Drain the fd, then clear the flag.  The other order loses wake-ups:
+     * an aio_notify() between the two would write the fd, the read would
+     * swallow it and the flag would stay set, so no later aio_notify()
+     * wrote the fd again and the loop slept through completions from
+     * other threads.  In this order a notify that finds the flag still set
+     * only made work (a BH, a timer) that the loop's next prepare sees.
+     */
     event_notifier_test_and_clear(&ctx->notifier);
+    __atomic_store_n(&ctx->notified, false, __ATOMIC_SEQ_CST);
 }
 
 /* The GSource */

@@ -434,6 +434,74 @@ START_TEST(test_notify_wakes_poll)
 }
 END_TEST
 
+/* Many cross-thread schedules while the loop keeps accepting wake-ups */
+#define NOTIFY_STRESS_ROUNDS 200000
+
+typedef struct StressState {
+    QEMUBH *bh;
+    pid_t tid;
+    bool done;
+    bool last_ran;
+} StressState;
+
+static gpointer stress_thread(gpointer opaque)
+{
+    StressState *st = opaque;
+
+    for (int i = 0; i < NOTIFY_STRESS_ROUNDS; i++) {
+        qemu_bh_schedule(st->bh);
+    }
+    __atomic_store_n(&st->done, true, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static gpointer late_schedule_thread(gpointer opaque)
+{
+    StressState *st = opaque;
+    int64_t deadline = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) + WAIT_LIMIT_NS;
+
+    while (!thread_sleeping(st->tid) &&
+           qemu_clock_get_ns(QEMU_CLOCK_REALTIME) < deadline) {
+        g_thread_yield();
+    }
+    qemu_bh_schedule(st->bh);
+    return NULL;
+}
+
+/*
+ * A wake-up racing with the loop's own acceptance of an earlier one must
+ * not be lost for good: after a storm of cross-thread schedules, a BH
+ * scheduled while the loop sleeps still wakes it (a lost wake-up used to
+ * leave the loop asleep through every later completion from a thread).
+ */
+START_TEST(test_notify_never_lost)
+{
+    int runs = 0;
+    StressState st = { .tid = gettid() };
+    GThread *thread;
+
+    st.bh = aio_bh_new(ctx, count_cb, &runs);
+    thread = g_thread_new("stress", stress_thread, &st);
+    while (!__atomic_load_n(&st.done, __ATOMIC_ACQUIRE)) {
+        aio_poll(ctx, false);
+    }
+    g_thread_join(thread);
+    while (aio_poll(ctx, false)) {
+        /* drain what the storm left */
+    }
+    ck_assert_int_gt(runs, 0);
+
+    runs = 0;
+    thread = g_thread_new("late", late_schedule_thread, &st);
+    /* only the late BH can end this poll */
+    while (!runs) {
+        aio_poll(ctx, true);
+    }
+    g_thread_join(thread);
+    qemu_bh_delete(st.bh);
+}
+END_TEST
+
 START_TEST(test_event_notifier)
 {
     EventNotifier e;
@@ -607,6 +675,7 @@ static Suite *aio_suite(void)
     tc = tcase_create("notify");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_notify_wakes_poll);
+    tcase_add_test(tc, test_notify_never_lost);
     tcase_add_test(tc, test_event_notifier);
     suite_add_tcase(s, tc);
 
