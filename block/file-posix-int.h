@@ -1,16 +1,20 @@
 /*
  * file-posix internals: the asynchronous I/O engines (io_uring, libaio)
- * shared by every "file" node of the process.
+ * shared by every "file" node of the process, and the thread pool tasks
+ * (block/file-posix-task.c).
  *
  * Both engines are used from the main loop thread only: requests are
  * submitted from coroutines, which yield until the completion, delivered
- * through an eventfd watched by the main AioContext, wakes them.
+ * through an eventfd watched by the main AioContext, wakes them.  A
+ * RawTask runs in a thread pool worker and only touches what it is given.
+ * See docs/devel/block-file-posix.md.
  */
 #ifndef BLOCK_FILE_POSIX_INT_H
 #define BLOCK_FILE_POSIX_INT_H
 
 #include "util/osdep.h"
 #include "util/iov.h"
+#include "qapi/qapi-types-block-core.h"
 
 /* Request types understood by the engines. */
 typedef enum FilePosixAioType {
@@ -97,5 +101,37 @@ void laio_put(LinuxAioState *s);
  */
 int coroutine_fn laio_co_submit(LinuxAioState *s, int fd, int64_t offset,
                                 QEMUIOVector *qiov, FilePosixAioType type);
+
+/* ---- thread pool tasks (file-posix-task.c) ---- */
+
+/* One operation for the thread pool (also used for the synchronous work
+ * of the coroutine paths: it only touches what it is given). */
+typedef enum RawTaskType {
+    RAW_TASK_READ,
+    RAW_TASK_WRITE,
+    RAW_TASK_FLUSH,
+    RAW_TASK_ZERO,
+    RAW_TASK_DISCARD,
+    RAW_TASK_TRUNCATE,
+} RawTaskType;
+
+typedef struct RawTask {
+    int fd;
+    RawTaskType type;
+    bool is_blockdev;
+    bool may_unmap;
+    int64_t offset;
+    int64_t bytes;
+    QEMUIOVector *qiov;
+    PreallocMode prealloc;
+    const char *what;           /* TRUNCATE: the step that failed */
+} RawTask;
+
+/* Runs @t in a worker of the main AioContext's thread pool: 0 or -errno. */
+int coroutine_fn raw_co_task(RawTask *t);
+
+/* Resizes @t->fd to @t->offset with @t->prealloc (@t->what says what
+ * failed): 0 or -errno.  Synchronous, any thread. */
+int raw_task_truncate(RawTask *t);
 
 #endif /* BLOCK_FILE_POSIX_INT_H */

@@ -1,7 +1,7 @@
 /*
  * qcow2-cluster.c: qcow2 guest-to-host mapping — L1/L2 lookup and
- * allocation, reads (backing file, zero and compressed clusters), writes
- * with copy-on-write of partial (sub)clusters, zeroing and discard.
+ * allocation, writes with copy-on-write of partial (sub)clusters, zeroing,
+ * discard and metadata preallocation (reads: qcow2-read.c).
  *
  * Ordering (crash safety): data and copied-on-write data are written
  * before the L2 entries that point to them; the L2 cache depends on the
@@ -12,9 +12,6 @@
  * Main loop thread; coroutine_fn functions run with s->lock held.
  */
 #include "util/osdep.h"
-
-#include <zlib.h>
-#include <zstd.h>
 
 #include "block/qcow2.h"
 #include "trace-block.h"
@@ -96,6 +93,43 @@ int qcow2_write_l1_entry(BlockDriverState *bs, int l1_index)
     return qcow2_file_pwrite(bs, off, buf, sizeof(buf));
 }
 
+/* Write the first @new_size entries of @table (@bytes, zero-padded) at
+ * @new_off as a big-endian L1 table, then flush the file */
+static int write_l1_table(BlockDriverState *bs, const uint64_t *table,
+                          uint64_t new_size, int64_t new_off, uint64_t bytes)
+{
+    g_autofree uint64_t *be = g_new0(uint64_t, bytes / 8);
+    int ret;
+
+    for (uint64_t i = 0; i < new_size; i++) {
+        be[i] = GUINT64_TO_BE(table[i]);
+    }
+    ret = qcow2_pre_write_overlap_check(bs, 0, new_off, bytes);
+    if (ret >= 0) {
+        ret = qcow2_file_pwrite(bs, new_off, be, bytes);
+    }
+    if (ret >= 0) {
+        ret = qcow2_file_flush(bs);
+    }
+    return ret;
+}
+
+/* Point the header at the L1 table of @new_size entries at @new_off */
+static int write_l1_header(BlockDriverState *bs, uint64_t new_size,
+                           int64_t new_off)
+{
+    uint8_t hdr[12];
+
+    /* l1_size (4 bytes at 36) and l1_table_offset (8 at 40) at once */
+    hdr[0] = new_size >> 24;
+    hdr[1] = new_size >> 16;
+    hdr[2] = new_size >> 8;
+    hdr[3] = new_size;
+    qcow2_be64_set(hdr + 4, new_off);
+    return qcow2_file_pwrite(bs, offsetof(QCowHeader, l1_size), hdr,
+                             sizeof(hdr));
+}
+
 int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
                         bool exact_size)
 {
@@ -103,9 +137,7 @@ int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
     uint64_t new_size = min_size;
     uint64_t bytes;
     g_autofree uint64_t *table = NULL;
-    g_autofree uint64_t *be = NULL;
     int64_t new_off;
-    uint8_t hdr[12];
     int ret;
 
     if (min_size <= (uint64_t)s->l1_size) {
@@ -119,7 +151,6 @@ int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
     }
     bytes = ROUND_UP(new_size * sizeof(uint64_t), 512);
     table = g_new0(uint64_t, bytes / 8);
-    be = g_new0(uint64_t, bytes / 8);
     if (s->l1_size) {
         memcpy(table, s->l1_table, s->l1_size * sizeof(uint64_t));
     }
@@ -130,30 +161,14 @@ int qcow2_grow_l1_table(BlockDriverState *bs, uint64_t min_size,
     trace_qcow2_grow_l1_table(s->l1_size, new_size, new_off);
     /* refcounts of the new table before the header points to it */
     ret = qcow2_cache_flush(bs, s->refcount_block_cache);
-    for (uint64_t i = 0; i < new_size; i++) {
-        be[i] = GUINT64_TO_BE(table[i]);
-    }
     if (ret >= 0) {
-        ret = qcow2_pre_write_overlap_check(bs, 0, new_off, bytes);
-    }
-    if (ret >= 0) {
-        ret = qcow2_file_pwrite(bs, new_off, be, bytes);
-    }
-    if (ret >= 0) {
-        ret = qcow2_file_flush(bs);
+        ret = write_l1_table(bs, table, new_size, new_off, bytes);
     }
     if (ret < 0) {
         qcow2_free_clusters(bs, new_off, bytes);
         return ret;
     }
-    /* l1_size (4 bytes at 36) and l1_table_offset (8 at 40) at once */
-    hdr[0] = new_size >> 24;
-    hdr[1] = new_size >> 16;
-    hdr[2] = new_size >> 8;
-    hdr[3] = new_size;
-    qcow2_be64_set(hdr + 4, new_off);
-    ret = qcow2_file_pwrite(bs, offsetof(QCowHeader, l1_size), hdr,
-                            sizeof(hdr));
+    ret = write_l1_header(bs, new_size, new_off);
     if (ret < 0) {
         qcow2_free_clusters(bs, new_off, bytes);
         return ret;
@@ -400,195 +415,6 @@ int coroutine_fn qcow2_get_host_offset(BlockDriverState *bs, uint64_t offset,
     }
     qcow2_cache_put(s->l2_table_cache, &l2);
     *bytes = MIN(need, run);
-    return 0;
-}
-
-/* ---- reads ---- */
-
-static int coroutine_fn read_backing(BlockDriverState *bs, uint64_t offset,
-                                     uint64_t bytes, QEMUIOVector *qiov,
-                                     size_t qoff)
-{
-    int64_t len;
-    uint64_t n = 0;
-    QEMUIOVector part;
-    int ret = 0;
-
-    if (!bs->backing) {
-        qemu_iovec_memset(qiov, qoff, 0, bytes);
-        return 0;
-    }
-    len = bdrv_co_getlength(bs->backing->bs);
-    if (len < 0) {
-        return len;
-    }
-    if ((int64_t)offset < len) {
-        n = MIN(bytes, (uint64_t)len - offset);
-        qemu_iovec_init(&part, qiov->niov);
-        qemu_iovec_concat(&part, qiov, qoff, n);
-        ret = bdrv_co_preadv(bs->backing, offset, n, &part, 0);
-        qemu_iovec_destroy(&part);
-    }
-    if (ret >= 0 && n < bytes) {
-        qemu_iovec_memset(qiov, qoff + n, 0, bytes - n);
-    }
-    return ret;
-}
-
-static int decompress_zlib(const uint8_t *src, size_t slen, uint8_t *dest,
-                           size_t dlen)
-{
-    z_stream strm = { 0 };
-    int ret;
-
-    if (inflateInit2(&strm, -12) != Z_OK) {
-        return -EIO;
-    }
-    strm.next_in = (uint8_t *)src;
-    strm.avail_in = slen;
-    strm.next_out = dest;
-    strm.avail_out = dlen;
-    ret = inflate(&strm, Z_FINISH);
-    inflateEnd(&strm);
-    if ((ret == Z_STREAM_END || ret == Z_BUF_ERROR) && strm.avail_out == 0) {
-        return 0;
-    }
-    return -EIO;
-}
-
-static int decompress_zstd(const uint8_t *src, size_t slen, uint8_t *dest,
-                           size_t dlen)
-{
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    ZSTD_inBuffer in = { src, slen, 0 };
-    ZSTD_outBuffer out = { dest, dlen, 0 };
-    int ret = 0;
-
-    if (!dctx) {
-        return -ENOMEM;
-    }
-    while (out.pos < out.size) {
-        size_t zr = ZSTD_decompressStream(dctx, &out, &in);
-        if (ZSTD_isError(zr)) {
-            ret = -EIO;
-            break;
-        }
-        if (zr == 0 && in.pos == in.size && out.pos < out.size) {
-            ret = -EIO;   /* input ended before a whole cluster */
-            break;
-        }
-        if (in.pos == in.size && out.pos < out.size && zr != 0) {
-            ret = -EIO;
-            break;
-        }
-    }
-    ZSTD_freeDCtx(dctx);
-    return ret;
-}
-
-int coroutine_fn qcow2_read_compressed(BlockDriverState *bs,
-                                       uint64_t l2_entry, uint8_t *buf)
-{
-    BDRVQcow2State *s = bs->opaque;
-    uint64_t coffset = l2_entry & s->cluster_offset_mask;
-    uint64_t nb = ((l2_entry >> s->csize_shift) & s->csize_mask) + 1;
-    uint64_t csize = nb * QCOW2_COMPRESSED_SECTOR_SIZE - (coffset & 511);
-    int64_t file_len = qcow2_file_length(bs);
-    g_autofree uint8_t *cbuf = NULL;
-    uint64_t avail;
-    int ret;
-
-    if (file_len < 0) {
-        return file_len;
-    }
-    if (coffset >= (uint64_t)file_len) {
-        qcow2_signal_corruption(bs, false, coffset, csize,
-                                "Compressed cluster at %#" PRIx64
-                                " past the end of the image", coffset);
-        return -EIO;
-    }
-    avail = MIN(csize, (uint64_t)file_len - coffset);
-    cbuf = g_malloc0(csize);
-    ret = qcow2_file_pread(bs, coffset, cbuf, avail);
-    if (ret < 0) {
-        return ret;
-    }
-    if (s->compression_type == QCOW2_COMPRESSION_TYPE_ZSTD) {
-        ret = decompress_zstd(cbuf, csize, buf, s->cluster_size);
-    } else {
-        ret = decompress_zlib(cbuf, csize, buf, s->cluster_size);
-    }
-    return ret;
-}
-
-static int coroutine_fn read_piece(BlockDriverState *bs, uint64_t offset,
-                                   unsigned n, uint64_t host,
-                                   QCow2SubclusterType type,
-                                   QEMUIOVector *qiov, size_t qoff)
-{
-    BDRVQcow2State *s = bs->opaque;
-    QEMUIOVector part;
-    uint8_t *buf;
-    int ret;
-
-    switch (type) {
-    case QCOW2_SUBCLUSTER_UNALLOCATED_PLAIN:
-    case QCOW2_SUBCLUSTER_UNALLOCATED_ALLOC:
-        return read_backing(bs, offset, n, qiov, qoff);
-    case QCOW2_SUBCLUSTER_ZERO_PLAIN:
-    case QCOW2_SUBCLUSTER_ZERO_ALLOC:
-        qemu_iovec_memset(qiov, qoff, 0, n);
-        return 0;
-    case QCOW2_SUBCLUSTER_COMPRESSED:
-        buf = g_malloc(s->cluster_size);
-        ret = qcow2_read_compressed(bs, host, buf);
-        if (ret >= 0) {
-            qemu_iovec_from_buf(qiov, qoff,
-                                buf + offset_into_cluster(s, offset), n);
-        }
-        g_free(buf);
-        return ret;
-    case QCOW2_SUBCLUSTER_NORMAL:
-        qemu_iovec_init(&part, qiov->niov);
-        qemu_iovec_concat(&part, qiov, qoff, n);
-        ret = qcow2_file_preadv(bs, host, n, &part);
-        qemu_iovec_destroy(&part);
-        return ret;
-    default:
-        return -EIO;
-    }
-}
-
-int coroutine_fn qcow2_co_read_guest(BlockDriverState *bs, uint64_t offset,
-                                     uint64_t bytes, QEMUIOVector *qiov,
-                                     size_t qoff)
-{
-    BDRVQcow2State *s = bs->opaque;
-    uint64_t size = s->virtual_size;
-
-    while (bytes > 0) {
-        unsigned n = MIN(bytes, 1u << 30);
-        uint64_t host;
-        QCow2SubclusterType type;
-        int ret;
-
-        if (offset >= size) {
-            qemu_iovec_memset(qiov, qoff, 0, bytes);
-            return 0;
-        }
-        n = MIN((uint64_t)n, size - offset);
-        ret = qcow2_get_host_offset(bs, offset, &n, &host, &type);
-        if (ret < 0) {
-            return ret;
-        }
-        ret = read_piece(bs, offset, n, host, type, qiov, qoff);
-        if (ret < 0) {
-            return ret;
-        }
-        offset += n;
-        qoff += n;
-        bytes -= n;
-    }
     return 0;
 }
 

@@ -516,7 +516,7 @@ int qcow2_pre_write_overlap_check(BlockDriverState *bs, int ign,
                                   int64_t offset, int64_t size);
 const char *qcow2_overlap_name(int ol);
 
-/* ---- qcow2-cluster.c ---- */
+/* ---- qcow2-cluster.c (and qcow2-read.c: reads) ---- */
 
 QCow2ClusterType qcow2_get_cluster_type(BlockDriverState *bs,
                                         uint64_t l2_entry);
