@@ -58,6 +58,14 @@ typedef struct BDRVRawState {
     uint64_t shared_perm;
     int reopen_fd;              /* between reopen prepare and commit */
     int reopen_flags;
+    /*
+     * A regular file's length, or -1 when not known: asked of fstat(2)
+     * once, then kept up to date by writes and truncates through this
+     * node, as QEMU keeps bs->total_sectors (every request checks the
+     * length; a stat per request cost more than the I/O).  Forgotten on
+     * activation and reopen, when someone else may have changed the file.
+     */
+    int64_t known_length;
 } BDRVRawState;
 
 /* ---- image locking ---- */
@@ -204,6 +212,7 @@ static bool raw_activate(BlockDriverState *bs, GError **errp)
 {
     BDRVRawState *s = bs->opaque;
 
+    s->known_length = -1;
     if (!s->inactive) {
         return true;
     }
@@ -347,6 +356,7 @@ static bool raw_open(BlockDriverState *bs, BlockdevOptions *opts, int flags,
 
     s->fd = -1;
     s->reopen_fd = -1;
+    s->known_length = -1;
     s->o_direct = flags & BDRV_O_NOCACHE;
     s->use_lock = !(o->has_locking && o->locking == ON_OFF_AUTO_OFF);
     if (!bs->filename[0]) {
@@ -431,6 +441,7 @@ static void raw_reopen_commit(BlockDriverState *bs)
     close(s->fd);
     s->fd = s->reopen_fd;
     s->open_flags = s->reopen_flags;
+    s->known_length = -1;
     s->reopen_fd = -1;
 }
 
@@ -509,6 +520,14 @@ static int coroutine_fn raw_co_bounce(BlockDriverState *bs, int64_t offset,
     return ret;
 }
 
+/* A write reached @end: a file that was shorter is now that long. */
+static void raw_note_end(BDRVRawState *s, int64_t end)
+{
+    if (s->known_length >= 0 && end > s->known_length) {
+        s->known_length = end;
+    }
+}
+
 static int coroutine_fn raw_co_prw(BlockDriverState *bs, int64_t offset,
                                    int64_t bytes, QEMUIOVector *qiov,
                                    bool write)
@@ -528,9 +547,14 @@ static int coroutine_fn raw_co_prw(BlockDriverState *bs, int64_t offset,
     }
     trace_file_posix_co_prw(bs, offset, bytes, write);
     if (!raw_qiov_aligned(bs, qiov)) {
-        return raw_co_bounce(bs, offset, qiov, write);
+        ret = raw_co_bounce(bs, offset, qiov, write);
+    } else {
+        ret = raw_co_dispatch(bs->opaque, offset, qiov, write);
     }
-    return raw_co_dispatch(bs->opaque, offset, qiov, write);
+    if (write && ret == 0) {
+        raw_note_end(bs->opaque, offset + bytes);
+    }
+    return ret;
 }
 
 static int coroutine_fn raw_co_preadv(BlockDriverState *bs, int64_t offset,
@@ -585,9 +609,12 @@ static int coroutine_fn raw_co_pwrite_zeroes(BlockDriverState *bs,
         .offset = offset,
         .bytes = bytes,
     };
+    int ret;
 
     trace_file_posix_co_pwrite_zeroes(bs, offset, bytes, t.may_unmap);
-    return raw_co_task(&t);
+    ret = raw_co_task(&t);
+    s->known_length = -1;       /* past the end, it may or may not grow */
+    return ret;
 }
 
 static int coroutine_fn raw_co_pdiscard(BlockDriverState *bs, int64_t offset,
@@ -681,9 +708,13 @@ static int64_t raw_getlength_fd(BDRVRawState *s)
         }
         return size;
     }
+    if (s->known_length >= 0) {
+        return s->known_length;
+    }
     if (fstat(s->fd, &st) < 0) {
         return -errno;
     }
+    s->known_length = st.st_size;
     return st.st_size;
 }
 
@@ -733,6 +764,7 @@ static int coroutine_fn raw_co_truncate(BlockDriverState *bs, int64_t offset,
     }
     trace_file_posix_co_truncate(bs, offset, (int)prealloc);
     ret = raw_co_task(&t);
+    s->known_length = -1;
     if (ret < 0) {
         error_setg_errno(errp, -ret, "%s", t.what);
     }

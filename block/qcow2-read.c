@@ -168,12 +168,18 @@ static int coroutine_fn read_piece(BlockDriverState *bs, uint64_t offset,
     }
 }
 
-int coroutine_fn qcow2_co_read_guest(BlockDriverState *bs, uint64_t offset,
-                                     uint64_t bytes, QEMUIOVector *qiov,
-                                     size_t qoff)
+/*
+ * The guest view of [@offset, @offset + @bytes) into @qiov at @qoff, with
+ * s->lock held.  @drop_lock: let go of it while data moves (the mapping
+ * was looked up under it), so requests run side by side, as QEMU's.  A
+ * read racing a write or discard of the same range may see either data,
+ * as on any disk; metadata is only ever touched under the lock.
+ */
+static int coroutine_fn read_guest(BlockDriverState *bs, uint64_t offset,
+                                   uint64_t bytes, QEMUIOVector *qiov,
+                                   size_t qoff, bool drop_lock)
 {
     BDRVQcow2State *s = bs->opaque;
-    uint64_t size = s->virtual_size;
 
     while (bytes > 0) {
         unsigned n = MIN(bytes, 1u << 30);
@@ -181,16 +187,22 @@ int coroutine_fn qcow2_co_read_guest(BlockDriverState *bs, uint64_t offset,
         QCow2SubclusterType type;
         int ret;
 
-        if (offset >= size) {
+        if (offset >= s->virtual_size) {
             qemu_iovec_memset(qiov, qoff, 0, bytes);
             return 0;
         }
-        n = MIN((uint64_t)n, size - offset);
+        n = MIN((uint64_t)n, s->virtual_size - offset);
         ret = qcow2_get_host_offset(bs, offset, &n, &host, &type);
         if (ret < 0) {
             return ret;
         }
+        if (drop_lock) {
+            qemu_co_mutex_unlock(&s->lock);
+        }
         ret = read_piece(bs, offset, n, host, type, qiov, qoff);
+        if (drop_lock) {
+            qemu_co_mutex_lock(&s->lock);
+        }
         if (ret < 0) {
             return ret;
         }
@@ -199,4 +211,23 @@ int coroutine_fn qcow2_co_read_guest(BlockDriverState *bs, uint64_t offset,
         bytes -= n;
     }
     return 0;
+}
+
+int coroutine_fn qcow2_co_read_guest(BlockDriverState *bs, uint64_t offset,
+                                     uint64_t bytes, QEMUIOVector *qiov,
+                                     size_t qoff)
+{
+    return read_guest(bs, offset, bytes, qiov, qoff, false);
+}
+
+int coroutine_fn qcow2_co_read_request(BlockDriverState *bs, uint64_t offset,
+                                       uint64_t bytes, QEMUIOVector *qiov)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int ret;
+
+    qemu_co_mutex_lock(&s->lock);
+    ret = read_guest(bs, offset, bytes, qiov, 0, true);
+    qemu_co_mutex_unlock(&s->lock);
+    return ret;
 }

@@ -333,13 +333,7 @@ static int coroutine_fn qcow2_co_preadv(BlockDriverState *bs, int64_t offset,
                                         int64_t bytes, QEMUIOVector *qiov,
                                         BdrvRequestFlags flags)
 {
-    BDRVQcow2State *s = bs->opaque;
-    int ret;
-
-    qemu_co_mutex_lock(&s->lock);
-    ret = qcow2_co_read_guest(bs, offset, bytes, qiov, 0);
-    qemu_co_mutex_unlock(&s->lock);
-    return ret;
+    return qcow2_co_read_request(bs, offset, bytes, qiov);
 }
 
 static int coroutine_fn prepare_write(BlockDriverState *bs)

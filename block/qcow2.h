@@ -565,6 +565,10 @@ int coroutine_fn qcow2_cluster_discard(BlockDriverState *bs, uint64_t offset,
 int coroutine_fn qcow2_co_read_guest(BlockDriverState *bs, uint64_t offset,
                                      uint64_t bytes, QEMUIOVector *qiov,
                                      size_t qiov_offset);
+/* A guest read request: like qcow2_co_read_guest() but takes s->lock
+ * itself and lets go of it while data moves */
+int coroutine_fn qcow2_co_read_request(BlockDriverState *bs, uint64_t offset,
+                                       uint64_t bytes, QEMUIOVector *qiov);
 /* Read and decompress the cluster described by @l2_entry into @buf */
 int coroutine_fn qcow2_read_compressed(BlockDriverState *bs,
                                        uint64_t l2_entry, uint8_t *buf);
