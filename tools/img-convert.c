@@ -24,6 +24,7 @@
 
 typedef struct ConvertArgs {
     const char *fmt, *out_fmt, *backing, *backing_fmt;
+    const char *cache, *src_cache;      /* -t, -T */
     GString *options;
     bool skip_create, progress, quiet, wr_in_order;
     int64_t sparse;
@@ -79,6 +80,46 @@ static int coroutine_fn convert_write(ConvertState *s, int64_t off,
     return 0;
 }
 
+/* At most this many zero/data extents per chunk are told apart */
+#define CONVERT_MAX_EXTENTS 64
+
+typedef struct ConvertExtent {
+    int64_t start, len;         /* inside the chunk */
+    bool zero;                  /* the source says it reads as zeroes */
+} ConvertExtent;
+
+/*
+ * Split [@off, +@n) into extents by the source's block status, as
+ * qemu-img does, so what reads as zero is never read; past
+ * CONVERT_MAX_EXTENTS the rest counts as data.  Returns the count.
+ */
+static int coroutine_fn convert_extents(ConvertState *s, int64_t off,
+                                        int64_t n, ConvertExtent *ext)
+{
+    int64_t done = 0;
+    int count = 0;
+
+    while (done < n) {
+        int64_t pnum = 0;
+        int ret = s->has_backing ? -ENOTSUP :
+            bdrv_co_block_status_above(blk_bs(s->src), NULL, off + done,
+                                       n - done, &pnum, NULL, NULL);
+        bool zero = ret >= 0 && (ret & BDRV_BLOCK_ZERO);
+
+        if (ret < 0 || pnum <= 0 || count == CONVERT_MAX_EXTENTS - 1) {
+            pnum = n - done;
+            zero = false;
+        }
+        if (count && ext[count - 1].zero == zero) {
+            ext[count - 1].len += pnum;
+        } else {
+            ext[count++] = (ConvertExtent){ done, pnum, zero };
+        }
+        done += pnum;
+    }
+    return count;
+}
+
 /* Copy chunk @idx; ranges the target takes from its backing are kept. */
 static int coroutine_fn convert_chunk(ConvertState *s, int64_t idx,
                                       uint8_t *buf)
@@ -86,8 +127,9 @@ static int coroutine_fn convert_chunk(ConvertState *s, int64_t idx,
     int64_t off = idx * CONVERT_CHUNK;
     int64_t n = MIN(CONVERT_CHUNK, s->length - off);
     int64_t pnum = n;
+    ConvertExtent ext[CONVERT_MAX_EXTENTS];
     QEMUIOVector qiov;
-    int ret = 0;
+    int count, ret = 0;
 
     if (s->has_backing) {
         ret = bdrv_co_is_allocated_above(blk_bs(s->src), NULL, false, off,
@@ -99,13 +141,25 @@ static int coroutine_fn convert_chunk(ConvertState *s, int64_t idx,
             return 0;
         }
     }
-    qemu_iovec_init_buf(&qiov, buf, n);
-    ret = blk_co_preadv(s->src, off, n, &qiov, 0);
+    count = convert_extents(s, off, n, ext);
+    for (int i = 0; i < count && ret >= 0; i++) {
+        if (!ext[i].zero) {
+            qemu_iovec_init_buf(&qiov, buf + ext[i].start, ext[i].len);
+            ret = blk_co_preadv(s->src, off + ext[i].start, ext[i].len,
+                                &qiov, 0);
+        }
+    }
     while (ret >= 0 && s->in_order && s->next_write != idx) {
         qemu_co_queue_wait(&s->write_queue, NULL);
     }
-    if (ret >= 0) {
-        ret = convert_write(s, off, n, buf);
+    for (int i = 0; i < count && ret >= 0; i++) {
+        if (!ext[i].zero) {
+            ret = convert_write(s, off + ext[i].start, ext[i].len,
+                                buf + ext[i].start);
+        } else if (!s->zero_init) {
+            ret = blk_co_pwrite_zeroes(s->dst, off + ext[i].start,
+                                       ext[i].len, BDRV_REQ_MAY_UNMAP);
+        }
     }
     return ret;
 }
@@ -163,7 +217,8 @@ static bool convert_parse_num(const char *text, int64_t *value,
     return true;
 }
 
-static bool convert_parse_opt(int c, ConvertArgs *a)
+/* One option; @argv for the option as typed in error messages. */
+static bool convert_parse_opt(int c, ConvertArgs *a, char **argv)
 {
     int64_t v;
 
@@ -176,6 +231,8 @@ static bool convert_parse_opt(int c, ConvertArgs *a)
     case 'p': a->progress = true; break;
     case 'q': a->quiet = true; break;
     case 'W': a->wr_in_order = false; break;
+    case 't': a->cache = optarg; break;
+    case 'T': a->src_cache = optarg; break;
     case 'o':
         g_string_append_printf(a->options, "%s%s",
                                a->options->len ? "," : "", optarg);
@@ -195,8 +252,21 @@ static bool convert_parse_opt(int c, ConvertArgs *a)
         }
         a->num_co = v;
         break;
+    case ':':
+        img_error_usage("option '%s' requires an argument",
+                        argv[optind - 1]);
+        return false;
     default:
-        img_error_usage("unrecognized option '%s'", optarg ? optarg : "");
+        if (optopt == '-' || optopt == 0) {
+            /* a long option: name the argument as typed */
+            for (int i = 1; argv[i]; i++) {
+                if (!strncmp(argv[i], "--", 2)) {
+                    img_error_usage("unrecognized option '%s'", argv[i]);
+                    return false;
+                }
+            }
+        }
+        img_error_usage("unrecognized option '-%c'", optopt);
         return false;
     }
     return true;
@@ -207,8 +277,8 @@ static bool convert_parse(int argc, char **argv, ConvertArgs *a)
     int c;
 
     optind = 1;
-    while ((c = getopt(argc, argv, ":hf:O:B:F:no:pqS:m:W")) != -1) {
-        if (!convert_parse_opt(c, a)) {
+    while ((c = getopt(argc, argv, ":hf:O:B:F:no:pqS:m:Wt:T:")) != -1) {
+        if (!convert_parse_opt(c, a, argv)) {
             return false;
         }
     }
@@ -255,8 +325,11 @@ static bool convert_create(ConvertArgs *a, const char *out, int64_t size)
 
 int img_convert(int argc, char **argv)
 {
+    /* as qemu-img: the target is written with cache=unsafe (no flush) */
     ConvertArgs a = { .out_fmt = "raw", .sparse = 4096, .num_co = 8,
-                      .wr_in_order = true, .options = g_string_new(NULL) };
+                      .wr_in_order = true, .options = g_string_new(NULL),
+                      .cache = "unsafe", .src_cache = "writeback" };
+    int flags = BDRV_O_RDWR | BDRV_O_NO_BACKING, src_flags = 0;
     ConvertState s = { 0 };
     const char *src, *dst;
     int ret = 1;
@@ -264,9 +337,17 @@ int img_convert(int argc, char **argv)
     if (!convert_parse(argc, argv, &a)) {
         goto out;
     }
+    if (!img_parse_cache(a.cache, &flags)) {
+        error_report("Invalid cache option: %s", a.cache);
+        goto out;
+    }
+    if (!img_parse_cache(a.src_cache, &src_flags)) {
+        error_report("Invalid source cache option: %s", a.src_cache);
+        goto out;
+    }
     src = argv[optind];
     dst = argv[optind + 1];
-    s.src = img_open(src, a.fmt, 0, false);
+    s.src = img_open(src, a.fmt, src_flags, false);
     if (!s.src) {
         goto out;
     }
@@ -275,8 +356,7 @@ int img_convert(int argc, char **argv)
         !convert_create(&a, dst, s.length)) {
         goto out;
     }
-    s.dst = img_open(dst, a.out_fmt,
-                     BDRV_O_RDWR | BDRV_O_NO_BACKING, false);
+    s.dst = img_open(dst, a.out_fmt, flags, false);
     if (!s.dst) {
         goto out;
     }

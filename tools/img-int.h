@@ -38,6 +38,13 @@ ImgCmdFunc img_rebase;
 BlockBackend *img_open(const char *filename, const char *fmt, int flags,
                        bool quiet);
 
+/*
+ * img_parse_cache: a -t/-T cache mode (none, off, directsync, writeback,
+ * writethrough, unsafe) into BDRV_O_* @flags (or-ed in); false for an
+ * unknown mode.  writethrough behaves as writeback.
+ */
+bool img_parse_cache(const char *mode, int *flags);
+
 /* Print a usage error: "MESSAGE" then qemu-img's "Try --help" line. */
 void img_error_usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 

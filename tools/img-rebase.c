@@ -55,30 +55,6 @@ typedef struct RebaseCtx {
 
 /* ---- command line ---- */
 
-/* QEMU's bdrv_parse_cache_mode(); writethrough behaves as writeback. */
-static bool rebase_cache_flags(const char *mode, int *flags)
-{
-    static const struct {
-        const char *name;
-        int flags;
-    } modes[] = {
-        { "none", BDRV_O_NOCACHE },
-        { "off", BDRV_O_NOCACHE },
-        { "directsync", BDRV_O_NOCACHE },
-        { "writeback", 0 },
-        { "writethrough", 0 },
-        { "unsafe", BDRV_O_NO_FLUSH },
-    };
-    size_t i;
-
-    for (i = 0; i < ARRAY_SIZE(modes); i++) {
-        if (!strcmp(mode, modes[i].name)) {
-            *flags |= modes[i].flags;
-            return true;
-        }
-    }
-    return false;
-}
 
 static bool rebase_option(int c, RebaseArgs *a, char **argv)
 {
@@ -487,11 +463,11 @@ static bool rebase_run(RebaseCtx *c)
     int flags = BDRV_O_RDWR | (a->unsafe ? BDRV_O_NO_BACKING : 0);
     int src_flags = 0;
 
-    if (!rebase_cache_flags(a->cache, &flags)) {
+    if (!img_parse_cache(a->cache, &flags)) {
         error_report("Invalid cache option: %s", a->cache);
         return false;
     }
-    if (!rebase_cache_flags(a->src_cache, &src_flags)) {
+    if (!img_parse_cache(a->src_cache, &src_flags)) {
         error_report("Invalid source cache option: %s", a->src_cache);
         return false;
     }

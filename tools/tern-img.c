@@ -90,6 +90,31 @@ bool img_parse_output(const char *text, bool *json)
     return true;
 }
 
+/* QEMU's bdrv_parse_cache_mode(); writethrough behaves as writeback. */
+bool img_parse_cache(const char *mode, int *flags)
+{
+    static const struct {
+        const char *name;
+        int flags;
+    } modes[] = {
+        { "none", BDRV_O_NOCACHE },
+        { "off", BDRV_O_NOCACHE },
+        { "directsync", BDRV_O_NOCACHE },
+        { "writeback", 0 },
+        { "writethrough", 0 },
+        { "unsafe", BDRV_O_NO_FLUSH },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(modes); i++) {
+        if (!strcmp(mode, modes[i].name)) {
+            *flags |= modes[i].flags;
+            return true;
+        }
+    }
+    return false;
+}
+
 BlockBackend *img_open(const char *filename, const char *fmt, int flags,
                        bool quiet)
 {

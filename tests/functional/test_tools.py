@@ -391,6 +391,29 @@ def test_convert_skip_create_too_small(tmp_path, qcow2):
     assert 'output file is smaller than input file' in err
 
 
+def test_convert_cache_modes_and_zero_extents(tmp_path, qcow2):
+    """-t/-T as qemu-img's (the target defaults to cache=unsafe); ranges
+    the source reports as zero are written as zeroes into a target that
+    does not start out zero (-n over old data), never read as data."""
+    ok_io('-c', 'write -P 0x5a 0 64k', '-c', 'write -z 1M 1M',
+          '-c', 'write -P 0x6b 3M 4k', qcow2)
+    out = str(tmp_path / 'out.raw')
+    ok_img('create', '-q', '-f', 'raw', out, '4M')
+    with open(out, 'r+b') as f:
+        f.write(b'\xff' * 4 * 1024 * 1024)       # old data everywhere
+    ok_img('convert', '-n', '-t', 'none', '-T', 'writeback', '-O', 'raw',
+           qcow2, out)
+    rc, msg, _ = img('compare', qcow2, out)
+    assert (rc, msg) == (0, 'Images are identical.\n')
+    for opt, bad, text in (('-t', 'bogus', 'Invalid cache option: bogus'),
+                           ('-T', 'nope',
+                            'Invalid source cache option: nope')):
+        rc, _, err = img('convert', opt, bad, '-O', 'raw', qcow2,
+                         str(tmp_path / 'x.raw'))
+        assert rc == 1 and text in err, err
+        assert not os.path.exists(tmp_path / 'x.raw')
+
+
 def test_convert_progress(tmp_path, qcow2):
     out = ok_img('convert', '-p', '-O', 'raw', qcow2,
                  str(tmp_path / 'p.raw'))
