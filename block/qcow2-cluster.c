@@ -586,6 +586,61 @@ static int update_run_l2(BlockDriverState *bs, void *l2, Qcow2WriteRun *r)
     return 0;
 }
 
+/* Whether writing run @r (in place) changes its L2 entries or bitmaps */
+static bool run_changes_l2(BlockDriverState *bs, void *l2, Qcow2WriteRun *r)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (r->ws != r->offset || r->we != r->end) {
+        return true;            /* copy-on-write of subclusters */
+    }
+    for (int i = 0; i < r->n && has_subclusters(s); i++) {
+        int idx = r->l2_index + i;
+        uint64_t cstart = r->cstart + ((uint64_t)i << s->cluster_bits);
+        uint64_t bm = get_l2_bitmap(s, l2, idx);
+        uint64_t bits = window_bits(s, cstart, r->ws, r->we);
+
+        if (((bm & ~(bits << 32)) | bits) != bm) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Overwrite data of clusters that stay as they are: no metadata changes,
+ * so the data moves without s->lock (called with it, returns with it) and
+ * requests to other clusters, or to these, run beside it, as QEMU's.  The
+ * clusters are marked busy meanwhile so that, should a racing discard
+ * free them, they are not handed out again before this write is done.
+ */
+static int coroutine_fn write_in_place_unlocked(BlockDriverState *bs,
+                                                Qcow2WriteRun *r,
+                                                QEMUIOVector *qiov,
+                                                size_t qoff)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t host = r->host + (r->offset - r->cstart);
+    uint64_t len = r->end - r->offset;
+    QEMUIOVector part;
+    int ret;
+
+    ret = qcow2_pre_write_overlap_check(bs, 0, host, len);
+    if (ret < 0) {
+        return ret;
+    }
+    trace_qcow2_write_run(r->offset, len, host, true);
+    qcow2_inflight_writes(s, host, len, 1);
+    qemu_co_mutex_unlock(&s->lock);
+    qemu_iovec_init(&part, qiov->niov);
+    qemu_iovec_concat(&part, qiov, qoff, len);
+    ret = qcow2_file_pwritev(bs, host, len, &part);
+    qemu_iovec_destroy(&part);
+    qemu_co_mutex_lock(&s->lock);
+    qcow2_inflight_writes(s, host, len, -1);
+    return ret;
+}
+
 int coroutine_fn qcow2_co_write_clusters(BlockDriverState *bs,
                                          uint64_t offset, uint64_t *bytes,
                                          QEMUIOVector *qiov,
@@ -631,6 +686,11 @@ int coroutine_fn qcow2_co_write_clusters(BlockDriverState *bs,
     }
     if (ret >= 0) {
         write_window(bs, l2, &r);
+        if (r.inplace && !run_changes_l2(bs, l2, &r)) {
+            qcow2_cache_put(s->l2_table_cache, &l2);
+            *bytes = r.end - offset;
+            return write_in_place_unlocked(bs, &r, qiov, qiov_offset);
+        }
         ret = write_run_data(bs, &r, qiov, qiov_offset);
         if (ret < 0 && !r.inplace) {
             qcow2_free_clusters(bs, r.host, (uint64_t)r.n << s->cluster_bits);

@@ -186,6 +186,37 @@ int coroutine_fn qcow2_detect_metadata_preallocation(BlockDriverState *bs)
     return used >= limit;
 }
 
+void qcow2_inflight_writes(BDRVQcow2State *s, uint64_t host, uint64_t bytes,
+                           int delta)
+{
+    uint64_t first = host >> s->cluster_bits;
+    uint64_t last = (host + bytes - 1) >> s->cluster_bits;
+
+    if (!s->inflight_writes) {
+        s->inflight_writes = g_hash_table_new(g_direct_hash, g_direct_equal);
+    }
+    for (uint64_t c = first; c <= last; c++) {
+        gpointer key = GSIZE_TO_POINTER(c);
+        gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(s->inflight_writes,
+                                                       key)) + delta;
+
+        if (n) {
+            g_hash_table_insert(s->inflight_writes, key, GSIZE_TO_POINTER(n));
+        } else {
+            g_hash_table_remove(s->inflight_writes, key);
+            /* freed meanwhile? then it is the first free cluster again */
+            s->free_cluster_index = MIN(s->free_cluster_index, c);
+        }
+    }
+}
+
+/* Whether writes without the lock still target cluster @c (freed or not) */
+static bool cluster_busy(BDRVQcow2State *s, uint64_t c)
+{
+    return s->inflight_writes &&
+           g_hash_table_contains(s->inflight_writes, GSIZE_TO_POINTER(c));
+}
+
 /* Find @nb_clusters free (refcount 0) clusters; does not take them */
 static int64_t alloc_clusters_noref(BlockDriverState *bs, uint64_t nb)
 {
@@ -205,7 +236,7 @@ static int64_t alloc_clusters_noref(BlockDriverState *bs, uint64_t nb)
         if (ret < 0) {
             return ret;
         }
-        if (refcount) {
+        if (refcount || cluster_busy(s, start + i)) {
             start += i + 1;
             i = 0;
         } else {
@@ -582,7 +613,7 @@ int64_t qcow2_alloc_clusters_at(BlockDriverState *bs, uint64_t offset,
             if (ret < 0) {
                 return ret;
             }
-            if (refcount) {
+            if (refcount || cluster_busy(s, ci + i)) {
                 break;
             }
         }

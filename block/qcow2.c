@@ -644,6 +644,7 @@ void qcow2_free_state(BlockDriverState *bs)
     g_clear_pointer(&s->unknown_extensions, g_ptr_array_unref);
     g_clear_pointer(&s->image_backing_file, g_free);
     g_clear_pointer(&s->image_backing_format, g_free);
+    g_clear_pointer(&s->inflight_writes, g_hash_table_unref);
 }
 
 static void qcow2_close(BlockDriverState *bs)

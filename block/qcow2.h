@@ -257,6 +257,9 @@ typedef struct BDRVQcow2State {
     int reopen_flags;
     bool corrupt;                    /* marked corrupt during this session */
     bool read_only;
+    /* host cluster index -> in-place writes running without s->lock;
+     * such clusters are never handed out again until they finish */
+    GHashTable *inflight_writes;
     bool metadata_preallocation;     /* most of the file is referenced */
     bool metadata_preallocation_checked;
     int overlap_check;               /* QCow2MetadataOverlap mask */
@@ -480,6 +483,10 @@ void qcow2_set_refcount_entry(BDRVQcow2State *s, void *block,
 
 /* Refcount of the cluster with index @cluster_index: 0 or -errno */
 int coroutine_fn qcow2_detect_metadata_preallocation(BlockDriverState *bs);
+/* In-place writes to host clusters [@host, +@bytes) start (+1) or end
+ * (-1) running without s->lock; the allocator skips such clusters. */
+void qcow2_inflight_writes(BDRVQcow2State *s, uint64_t host, uint64_t bytes,
+                           int delta);
 int qcow2_get_refcount(BlockDriverState *bs, int64_t cluster_index,
                        uint64_t *refcount);
 /*

@@ -323,6 +323,52 @@ START_TEST(test_zero_discard)
 }
 END_TEST
 
+/* The host offset guest @off maps to (data clusters) */
+static int64_t host_of(BlockBackend *blk, int64_t off)
+{
+    int64_t pnum = 0, map = -1;
+    BlockDriverState *file = NULL;
+    int ret = bdrv_block_status(blk_bs(blk), off, 512, &pnum, &map, &file);
+
+    ck_assert_int_ge(ret, 0);
+    ck_assert(ret & BDRV_BLOCK_OFFSET_VALID);
+    return map;
+}
+
+/*
+ * An in-place write runs without the driver lock; should a discard free
+ * its cluster meanwhile, the cluster must not be handed out again before
+ * the write ends (its data would land in someone else's cluster).
+ */
+START_TEST(test_busy_cluster_not_reused)
+{
+    g_autofree char *img = path_of("busy.qcow2");
+    g_autoptr(GError) err = NULL;
+    BlockBackend *blk;
+    BDRVQcow2State *s;
+    int64_t busy;
+
+    ck_assert(create(img, "size=8M", &err));
+    blk = open_rw(img, &err);
+    ck_assert(blk);
+    s = blk_bs(blk)->opaque;
+    write_pattern(blk, 0, 64 * KIB, 0x31);
+    busy = host_of(blk, 0);
+    /* as an unlocked overwrite of guest cluster 0 still running */
+    qcow2_inflight_writes(s, busy, 64 * KIB, 1);
+    ck_assert_int_eq(blk_pdiscard(blk, 0, 64 * KIB), 0);
+    write_pattern(blk, MIB, 64 * KIB, 0x32);
+    ck_assert_int_ne(host_of(blk, MIB), busy);
+    /* once it is done, the freed cluster is the first one taken again */
+    qcow2_inflight_writes(s, busy, 64 * KIB, -1);
+    write_pattern(blk, 2 * MIB, 64 * KIB, 0x33);
+    ck_assert_int_eq(host_of(blk, 2 * MIB), busy);
+    assert_pattern(blk, MIB, 64 * KIB, 0x32);
+    blk_unref(blk);
+    qemu_img_check(img);
+}
+END_TEST
+
 START_TEST(test_resize)
 {
     g_autofree char *img = path_of("resize.qcow2");
@@ -513,6 +559,7 @@ static Suite *qcow2_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_backing_cow);
     tcase_add_test(tc, test_zero_discard);
+    tcase_add_test(tc, test_busy_cluster_not_reused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("resize");
