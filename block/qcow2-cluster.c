@@ -14,6 +14,7 @@
 #include "util/osdep.h"
 
 #include "block/qcow2.h"
+#include "util/buffer-is-zero.h"
 #include "trace-block.h"
 
 QCow2ClusterType qcow2_get_cluster_type(BlockDriverState *bs,
@@ -497,6 +498,32 @@ static void write_window(BlockDriverState *bs, void *l2, Qcow2WriteRun *r)
     }
 }
 
+/*
+ * As QEMU's handle_alloc_space(): the copy-on-write parts of new clusters
+ * read as zeroes, so zero the clusters in the file (fallocate: no data
+ * moves) and write only the guest's bytes.  -ENOTSUP: the file cannot zero
+ * without writing; the caller writes everything.
+ */
+static int coroutine_fn write_run_zero_cow(BlockDriverState *bs,
+                                           Qcow2WriteRun *r,
+                                           QEMUIOVector *qiov, size_t qoff,
+                                           uint64_t host)
+{
+    QEMUIOVector part;
+    int ret = bdrv_co_pwrite_zeroes(bs->file, host, r->we - r->ws,
+                                    BDRV_REQ_NO_FALLBACK);
+
+    if (ret < 0) {
+        return ret;
+    }
+    qemu_iovec_init(&part, qiov->niov);
+    qemu_iovec_concat(&part, qiov, qoff, r->end - r->offset);
+    ret = qcow2_file_pwritev(bs, host + (r->offset - r->ws),
+                             r->end - r->offset, &part);
+    qemu_iovec_destroy(&part);
+    return ret;
+}
+
 static int coroutine_fn write_run_data(BlockDriverState *bs,
                                        Qcow2WriteRun *r, QEMUIOVector *qiov,
                                        size_t qoff)
@@ -522,6 +549,14 @@ static int coroutine_fn write_run_data(BlockDriverState *bs,
     }
     if (ret < 0) {
         return ret;
+    }
+    if (!r->inplace && (head || tail) &&
+        (!head || buffer_is_zero(hbuf, head)) &&
+        (!tail || buffer_is_zero(tbuf, tail))) {
+        ret = write_run_zero_cow(bs, r, qiov, qoff, host);
+        if (ret != -ENOTSUP) {
+            return ret;
+        }
     }
     qemu_iovec_init(&all, qiov->niov + 2);
     if (head) {
