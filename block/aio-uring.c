@@ -126,17 +126,18 @@ static bool luring_complete_one(LuringReq *req, int res)
     return true;
 }
 
-static void luring_completion_cb(void *opaque)
+/*
+ * Finishes the requests the kernel has completed.  From a coroutine (a
+ * submitter reaping while it waits for room), a request of that very
+ * coroutine is only marked done: it sees that before it yields.
+ */
+static void luring_process_completions(LuringState *s)
 {
-    LuringState *s = opaque;
     struct io_uring_cqe *cqe;
-    uint64_t count;
+    Coroutine *self = qemu_in_coroutine() ? qemu_coroutine_self() : NULL;
 
     /* A woken coroutine may close the last node: keep the ring alive. */
     s->refcnt++;
-    if (read(s->efd, &count, sizeof(count)) < 0) {
-        count = 0;              /* EAGAIN: nothing new, still drain the CQ */
-    }
     while (io_uring_peek_cqe(&s->ring, &cqe) == 0) {
         LuringReq *req = io_uring_cqe_get_data(cqe);
         int res = cqe->res;
@@ -148,10 +149,23 @@ static void luring_completion_cb(void *opaque)
             continue;
         }
         s->in_flight--;
-        aio_co_wake(req->co);
+        if (req->co != self) {
+            aio_co_wake(req->co);
+        }
         qemu_co_queue_next(&s->free_waiters);
     }
     luring_put(s);
+}
+
+static void luring_completion_cb(void *opaque)
+{
+    LuringState *s = opaque;
+    uint64_t count;
+
+    if (read(s->efd, &count, sizeof(count)) < 0) {
+        count = 0;              /* EAGAIN: nothing new, still drain the CQ */
+    }
+    luring_process_completions(s);
 }
 
 int coroutine_fn luring_co_submit(LuringState *s, int fd, int64_t offset,
@@ -167,6 +181,16 @@ int coroutine_fn luring_co_submit(LuringState *s, int fd, int64_t offset,
         .ret = -EINPROGRESS,
     };
 
+    if (s->in_flight >= LURING_ENTRIES) {
+        /*
+         * The ring is full: hand the kernel what is prepared and finish
+         * what it has done, as QEMU's submission path does, so requests
+         * that are done end (and their coroutines go back to the pool)
+         * even when the caller queues many before the loop runs.
+         */
+        io_uring_submit(&s->ring);
+        luring_process_completions(s);
+    }
     while (s->in_flight >= LURING_ENTRIES) {
         qemu_co_queue_wait(&s->free_waiters, NULL);
     }
