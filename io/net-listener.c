@@ -15,6 +15,7 @@
 #include "io/net-listener.h"
 #include "io/socket-address.h"
 #include "util/error.h"
+#include "util/unix-listen.h"
 #include "trace-io.h"
 
 /* Main loop thread only (see net-listener.h). */
@@ -234,6 +235,33 @@ static bool listener_open_inet(QIONetListener *l, const SocketAddress *addr,
     return opened > 0;
 }
 
+/* A unix socket file: renamed into place once it listens, so a client
+ * that waits for the file never finds it refusing connections. */
+static bool listener_open_path(QIONetListener *l, const SocketAddress *addr,
+                               int backlog, GError **errp)
+{
+    const char *path = addr->u.q_unix.path;
+    const char *failed = NULL;
+    g_autofree char *str = socket_address_to_string(addr);
+    int fd = unix_listen_path(path, backlog, &failed);
+
+    if (fd < 0) {
+        if (!strcmp(failed, "unlink")) {
+            error_setg_errno(errp, -fd, "Failed to unlink socket %s", path);
+        } else if (!strcmp(failed, "socket")) {
+            error_setg_errno(errp, -fd, "Failed to create socket for '%s'",
+                             str);
+        } else {
+            error_setg_errno(errp, -fd, "Failed to bind socket to '%s'",
+                             str);
+        }
+        return false;
+    }
+    g_ptr_array_add(l->unlink_paths, g_strdup(path));
+    listener_add_fd(l, fd, addr);
+    return true;
+}
+
 static bool listener_open_local(QIONetListener *l, const SocketAddress *addr,
                                 int backlog, GError **errp)
 {
@@ -248,11 +276,10 @@ static bool listener_open_local(QIONetListener *l, const SocketAddress *addr,
     if (!socket_address_to_sockaddr(addr, &ss, &len, errp)) {
         return false;
     }
-    if (has_path && unlink(addr->u.q_unix.path) < 0 && errno != ENOENT) {
-        error_setg_errno(errp, errno, "Failed to unlink socket %s",
-                         addr->u.q_unix.path);
-        return false;
+    if (has_path) {
+        return listener_open_path(l, addr, backlog, errp);
     }
+    /* abstract unix sockets and vsock: nothing in the file system */
     fd = socket(is_unix ? AF_UNIX : AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         error_setg_errno(errp, errno, "Failed to create socket for '%s'",
@@ -263,9 +290,6 @@ static bool listener_open_local(QIONetListener *l, const SocketAddress *addr,
         error_setg_errno(errp, errno, "Failed to bind socket to '%s'", str);
         close(fd);
         return false;
-    }
-    if (has_path) {
-        g_ptr_array_add(l->unlink_paths, g_strdup(addr->u.q_unix.path));
     }
     listener_add_fd(l, fd, addr);
     return true;
@@ -370,8 +394,17 @@ SocketAddress *qio_net_listener_get_address(QIONetListener *listener,
         error_setg(errp, "Listener is not listening");
         return NULL;
     }
-    return qio_channel_socket_get_local_address(
+    SocketAddress *addr = qio_channel_socket_get_local_address(
         g_ptr_array_index(listener->sockets, 0), errp);
+
+    /* a unix socket was bound under a temporary name, then renamed */
+    if (addr && addr->type == SOCKET_ADDRESS_TYPE_UNIX &&
+        listener->unlink_paths->len) {
+        g_free(addr->u.q_unix.path);
+        addr->u.q_unix.path = g_strdup(g_ptr_array_index(
+                                  listener->unlink_paths, 0));
+    }
+    return addr;
 }
 
 size_t qio_net_listener_nsockets(QIONetListener *listener)

@@ -8,6 +8,7 @@
  */
 #include "util/osdep.h"
 #include "util/error.h"
+#include "util/unix-listen.h"
 #include "monitor/chardev-int.h"
 #include "trace-monitor.h"
 
@@ -47,55 +48,31 @@ static bool unix_addr_fill(struct sockaddr_un *sun, const char *path,
     return true;
 }
 
-/*
- * Listen on a unix socket at @path.  The socket is bound under a temporary
- * name beside @path and renamed into place once it listens, so a client
- * that waits for the file to appear can connect at once (no window between
- * bind() and listen() in which it would be refused).
- */
+/* Listen on a unix socket at @path, renamed into place once it listens
+ * (unix_listen_path): a client waiting for the file can connect at once. */
 static int unix_listen(const char *path, GError **errp)
 {
     struct sockaddr_un sun;
-    g_autofree char *tmp = g_strdup_printf("%s.%d~", path, (int)getpid());
+    const char *failed = NULL;
     int fd;
 
     if (!unix_addr_fill(&sun, path, errp)) {
         return -1;
     }
-    if (strlen(tmp) < sizeof(sun.sun_path)) {
-        strcpy(sun.sun_path, tmp);
+    fd = unix_listen_path(path, 16, &failed);
+    if (fd >= 0) {
+        return fd;
+    }
+    if (!strcmp(failed, "socket")) {
+        error_setg_errno(errp, -fd, "Failed to create Unix socket");
+    } else if (!strcmp(failed, "unlink")) {
+        error_setg_errno(errp, -fd, "Failed to unlink socket %s", path);
+    } else if (!strcmp(failed, "listen")) {
+        error_setg_errno(errp, -fd, "Failed to listen on socket");
     } else {
-        /* no room for the temporary name: bind in place */
-        g_clear_pointer(&tmp, g_free);
+        error_setg_errno(errp, -fd, "Failed to bind socket to %s", path);
     }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        error_setg_errno(errp, errno, "Failed to create Unix socket");
-        return -1;
-    }
-    if (unlink(tmp ? tmp : path) < 0 && errno != ENOENT) {
-        error_setg_errno(errp, errno, "Failed to unlink socket %s", path);
-        close(fd);
-        return -1;
-    }
-    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-        error_setg_errno(errp, errno, "Failed to bind socket to %s", path);
-        close(fd);
-        return -1;
-    }
-    if (listen(fd, 16) < 0) {
-        error_setg_errno(errp, errno, "Failed to listen on socket");
-        unlink(sun.sun_path);
-        close(fd);
-        return -1;
-    }
-    if (tmp && rename(tmp, path) < 0) {
-        error_setg_errno(errp, errno, "Failed to bind socket to %s", path);
-        unlink(tmp);
-        close(fd);
-        return -1;
-    }
-    return fd;
+    return -1;
 }
 
 static int unix_connect(const char *path, GError **errp)
