@@ -252,22 +252,15 @@ BlockBackend *blk_by_name(const char *name)
     return NULL;
 }
 
-BlockBackend *blk_next(BlockBackend *blk)
-{
-    GList *l;
-
-    if (!blk) {
-        return named_backends ? named_backends->data : NULL;
-    }
-    l = g_list_find(named_backends, blk);
-    return l && l->next ? l->next->data : NULL;
-}
-
 BlockBackend *blk_next_visible(BlockBackend *blk)
 {
-    GList *l = blk ? g_list_find(all_backends, blk) : NULL;
+    GList *l = all_backends;
 
-    for (l = blk ? (l ? l->next : NULL) : all_backends; l; l = l->next) {
+    if (blk) {
+        l = g_list_find(all_backends, blk);
+        l = l ? l->next : NULL;
+    }
+    for (; l; l = l->next) {
         BlockBackend *b = l->data;
 
         if (b->name || b->dev_id) {

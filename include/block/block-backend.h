@@ -78,7 +78,7 @@ void blk_get_perm(BlockBackend *blk, uint64_t *perm, uint64_t *shared);
  * @errp: error ("Device with id '%s' already exists", "Invalid device
  *        name", ...)
  *
- * Names @blk and lists it for blk_by_name()/blk_next(); the list holds a
+ * Names @blk and lists it for blk_by_name(); the list holds a
  * reference until monitor_remove_blk().
  */
 bool monitor_add_blk(BlockBackend *blk, const char *name, GError **errp);
@@ -86,8 +86,6 @@ void monitor_remove_blk(BlockBackend *blk);
 /* Returns: the name, "" when unnamed. */
 const char *blk_name(const BlockBackend *blk);
 BlockBackend *blk_by_name(const char *name);
-/* Iterates the named backends; NULL starts. */
-BlockBackend *blk_next(BlockBackend *blk);
 /*
  * Iterates the backends the monitor shows: named ones and those a guest
  * device uses, in creation order (QEMU's query-block order); NULL starts.
