@@ -498,6 +498,21 @@ static void write_window(BlockDriverState *bs, void *l2, Qcow2WriteRun *r)
     }
 }
 
+/* Write @len bytes of @qiov from @qoff to the image file at @host */
+static int coroutine_fn write_qiov_slice(BlockDriverState *bs, uint64_t host,
+                                         QEMUIOVector *qiov, size_t qoff,
+                                         uint64_t len)
+{
+    QEMUIOVector part;
+    int ret;
+
+    qemu_iovec_init(&part, qiov->niov);
+    qemu_iovec_concat(&part, qiov, qoff, len);
+    ret = qcow2_file_pwritev(bs, host, len, &part);
+    qemu_iovec_destroy(&part);
+    return ret;
+}
+
 /*
  * As QEMU's handle_alloc_space(): the copy-on-write parts of new clusters
  * read as zeroes, so zero the clusters in the file (fallocate: no data
@@ -509,19 +524,14 @@ static int coroutine_fn write_run_zero_cow(BlockDriverState *bs,
                                            QEMUIOVector *qiov, size_t qoff,
                                            uint64_t host)
 {
-    QEMUIOVector part;
     int ret = bdrv_co_pwrite_zeroes(bs->file, host, r->we - r->ws,
                                     BDRV_REQ_NO_FALLBACK);
 
     if (ret < 0) {
         return ret;
     }
-    qemu_iovec_init(&part, qiov->niov);
-    qemu_iovec_concat(&part, qiov, qoff, r->end - r->offset);
-    ret = qcow2_file_pwritev(bs, host + (r->offset - r->ws),
-                             r->end - r->offset, &part);
-    qemu_iovec_destroy(&part);
-    return ret;
+    return write_qiov_slice(bs, host + (r->offset - r->ws), qiov, qoff,
+                            r->end - r->offset);
 }
 
 static int coroutine_fn write_run_data(BlockDriverState *bs,
@@ -572,6 +582,12 @@ static int coroutine_fn write_run_data(BlockDriverState *bs,
     return ret;
 }
 
+/* An L2 bitmap once subclusters @bits are written: allocated, not zero */
+static uint64_t bitmap_after_write(uint64_t bm, uint64_t bits)
+{
+    return (bm & ~(bits << 32)) | bits;
+}
+
 /* Point the L2 entries of @r at the written clusters; frees old ones */
 static int update_run_l2(BlockDriverState *bs, void *l2, Qcow2WriteRun *r)
 {
@@ -594,7 +610,7 @@ static int update_run_l2(BlockDriverState *bs, void *l2, Qcow2WriteRun *r)
         uint64_t bm = get_l2_bitmap(s, l2, idx);
         uint64_t bits = has_subclusters(s) ?
                         window_bits(s, cstart, r->ws, r->we) : 0;
-        uint64_t nbm = (bm & ~(bits << 32)) | bits;
+        uint64_t nbm = bitmap_after_write(bm, bits);
 
         old[i] = e;
         if (!r->inplace) {
@@ -635,7 +651,7 @@ static bool run_changes_l2(BlockDriverState *bs, void *l2, Qcow2WriteRun *r)
         uint64_t bm = get_l2_bitmap(s, l2, idx);
         uint64_t bits = window_bits(s, cstart, r->ws, r->we);
 
-        if (((bm & ~(bits << 32)) | bits) != bm) {
+        if (bitmap_after_write(bm, bits) != bm) {
             return true;
         }
     }
@@ -657,7 +673,6 @@ static int coroutine_fn write_in_place_unlocked(BlockDriverState *bs,
     BDRVQcow2State *s = bs->opaque;
     uint64_t host = r->host + (r->offset - r->cstart);
     uint64_t len = r->end - r->offset;
-    QEMUIOVector part;
     int ret;
 
     ret = qcow2_pre_write_overlap_check(bs, 0, host, len);
@@ -667,10 +682,7 @@ static int coroutine_fn write_in_place_unlocked(BlockDriverState *bs,
     trace_qcow2_write_run(r->offset, len, host, true);
     qcow2_inflight_writes(s, host, len, 1);
     qemu_co_mutex_unlock(&s->lock);
-    qemu_iovec_init(&part, qiov->niov);
-    qemu_iovec_concat(&part, qiov, qoff, len);
-    ret = qcow2_file_pwritev(bs, host, len, &part);
-    qemu_iovec_destroy(&part);
+    ret = write_qiov_slice(bs, host, qiov, qoff, len);
     qemu_co_mutex_lock(&s->lock);
     qcow2_inflight_writes(s, host, len, -1);
     return ret;

@@ -4,8 +4,9 @@
  * end), as zeroes, from compressed clusters (deflate, zstd) or from the
  * data clusters of the image file.
  *
- * Main loop thread; coroutine_fn functions run with s->lock held.  See
- * docs/devel/block-qcow2.md and docs/devel/block.md.
+ * Main loop thread; coroutine_fn functions run with s->lock held, except
+ * qcow2_co_read_request(), which takes it.  See docs/devel/block-qcow2.md
+ * and docs/devel/block.md.
  */
 #include "util/osdep.h"
 
@@ -82,12 +83,8 @@ static int decompress_zstd(const uint8_t *src, size_t slen, uint8_t *dest,
             ret = -EIO;
             break;
         }
-        if (zr == 0 && in.pos == in.size && out.pos < out.size) {
+        if (in.pos == in.size && out.pos < out.size) {
             ret = -EIO;   /* input ended before a whole cluster */
-            break;
-        }
-        if (in.pos == in.size && out.pos < out.size && zr != 0) {
-            ret = -EIO;
             break;
         }
     }
@@ -172,8 +169,9 @@ static int coroutine_fn read_piece(BlockDriverState *bs, uint64_t offset,
  * The guest view of [@offset, @offset + @bytes) into @qiov at @qoff, with
  * s->lock held.  @drop_lock: let go of it while data moves (the mapping
  * was looked up under it), so requests run side by side, as QEMU's.  A
- * read racing a write or discard of the same range may see either data,
- * as on any disk; metadata is only ever touched under the lock.
+ * read racing a write of the same range may see old or new data, as on
+ * any disk; one racing a discard of it may see whatever the freed cluster
+ * holds next (as QEMU's).  Metadata is only ever touched under the lock.
  */
 static int coroutine_fn read_guest(BlockDriverState *bs, uint64_t offset,
                                    uint64_t bytes, QEMUIOVector *qiov,
