@@ -100,19 +100,10 @@ static bool rebuild_size(Qcow2Check *c, int64_t first, int64_t *nb_blocks,
                          int64_t *table_clusters)
 {
     BDRVQcow2State *s = c->s;
-    int64_t per_block = s->refcount_block_size;
     int64_t entries_per_cluster = s->cluster_size / sizeof(uint64_t);
-    int64_t blocks = 0, tclusters = 0, need;
+    int64_t blocks = qcow2_refcount_blocks_needed(s, first, false);
+    int64_t tclusters = CHECK_DIV_ROUND_UP(blocks, entries_per_cluster);
 
-    for (;;) {
-        need = CHECK_DIV_ROUND_UP(first + blocks + tclusters, per_block);
-        if (need == blocks &&
-            CHECK_DIV_ROUND_UP(blocks, entries_per_cluster) == tclusters) {
-            break;
-        }
-        blocks = need;
-        tclusters = CHECK_DIV_ROUND_UP(blocks, entries_per_cluster);
-    }
     *nb_blocks = blocks;
     *table_clusters = tclusters;
     return tclusters * s->cluster_size <= QCOW_MAX_REFTABLE_SIZE;
@@ -124,8 +115,6 @@ static int rebuild_write(Qcow2Check *c, int64_t first, int64_t nb_blocks,
 {
     BDRVQcow2State *s = c->s;
     g_autofree uint8_t *block = g_malloc(s->cluster_size);
-    uint8_t hdr[12];
-    uint32_t tclusters32;
     int64_t b, k;
     int ret;
 
@@ -157,14 +146,9 @@ static int rebuild_write(Qcow2Check *c, int64_t first, int64_t nb_blocks,
     if (ret < 0) {
         return ret;
     }
-    /* refcount_table_offset and refcount_table_clusters are adjacent */
-    qcow2_be64_set(hdr, (first + nb_blocks) << s->cluster_bits);
-    tclusters32 = GUINT32_TO_BE((uint32_t)tclusters);
-    memcpy(hdr + 8, &tclusters32, sizeof(tclusters32));
-    ret = qcow2_file_pwrite(c->bs, offsetof(QCowHeader,
-                                            refcount_table_offset),
-                            hdr, sizeof(hdr));
-    return ret < 0 ? ret : qcow2_file_flush(c->bs);
+    return qcow2_write_reftable_location(c->bs,
+                                         (first + nb_blocks) << s->cluster_bits,
+                                         tclusters);
 }
 
 /*

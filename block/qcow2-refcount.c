@@ -263,14 +263,9 @@ static int write_reftable_entry(BlockDriverState *bs, uint64_t idx)
     return qcow2_file_pwrite(bs, off, buf, sizeof(buf));
 }
 
-/*
- * Refcount blocks needed to cover @clusters clusters plus the refcount
- * metadata itself (blocks and table); with @generous, room for the table
- * to grow by half is counted in too.  QEMU sizes new refcount areas the
- * same way, so both lay out images alike.
- */
-static uint64_t refcount_blocks_needed(BDRVQcow2State *s, uint64_t clusters,
-                                       bool generous)
+/* Fixed point: blocks cover the clusters, themselves and the table. */
+uint64_t qcow2_refcount_blocks_needed(BDRVQcow2State *s, uint64_t clusters,
+                                      bool generous)
 {
     uint64_t per_table_cluster = s->cluster_size / sizeof(uint64_t);
     uint64_t blocks = 0, table = 0, n = 0, last;
@@ -290,9 +285,8 @@ static uint64_t refcount_blocks_needed(BDRVQcow2State *s, uint64_t clusters,
     return blocks;
 }
 
-/* Switch the header to a new refcount table (already on disk) */
-static int write_reftable_location(BlockDriverState *bs, uint64_t offset,
-                                   uint32_t clusters)
+int qcow2_write_reftable_location(BlockDriverState *bs, uint64_t offset,
+                                  uint32_t clusters)
 {
     uint8_t hdr[12];
     int ret;
@@ -353,7 +347,7 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t start,
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t per_cluster = s->cluster_size / sizeof(uint64_t);
-    uint64_t nb_blocks = refcount_blocks_needed(s, start, true);
+    uint64_t nb_blocks = qcow2_refcount_blocks_needed(s, start, true);
     uint64_t entries = ROUND_UP(nb_blocks + DIV_ROUND_UP(nb_blocks, 2),
                                 per_cluster);
     uint64_t table_clusters = entries / per_cluster;
@@ -405,7 +399,7 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t start,
         ret = qcow2_file_flush(bs);
     }
     if (ret >= 0) {
-        ret = write_reftable_location(bs, table_off, table_clusters);
+        ret = qcow2_write_reftable_location(bs, table_off, table_clusters);
     }
     if (ret < 0) {
         return ret;

@@ -483,6 +483,18 @@ void qcow2_set_refcount_entry(BDRVQcow2State *s, void *block,
 
 /* Refcount of the cluster with index @cluster_index: 0 or -errno */
 int coroutine_fn qcow2_detect_metadata_preallocation(BlockDriverState *bs);
+/*
+ * Refcount blocks needed to cover @clusters clusters plus the refcount
+ * metadata itself (blocks and table); with @generous, room for the table
+ * to grow by half is counted in too.  QEMU sizes new refcount areas the
+ * same way, so both lay out images alike.
+ */
+uint64_t qcow2_refcount_blocks_needed(BDRVQcow2State *s, uint64_t clusters,
+                                      bool generous);
+/* Point the header at a refcount table already on disk (@offset,
+ * @clusters clusters), then flush: 0 or -errno */
+int qcow2_write_reftable_location(BlockDriverState *bs, uint64_t offset,
+                                  uint32_t clusters);
 /* In-place writes to host clusters [@host, +@bytes) start (+1) or end
  * (-1) running without s->lock; the allocator skips such clusters. */
 void qcow2_inflight_writes(BDRVQcow2State *s, uint64_t host, uint64_t bytes,
