@@ -42,19 +42,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    GDir *dir = g_dir_open(tmpdir, 0, NULL);
-    const char *name;
-
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *path = g_build_filename(tmpdir, name, NULL);
-
-        unlink(path);
-    }
-    if (dir) {
-        g_dir_close(dir);
-    }
-    rmdir(tmpdir);
-    g_free(tmpdir);
+    tern_check_rmdir(g_steal_pointer(&tmpdir));
     g_free(img);
 }
 

@@ -20,18 +20,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(dir, name, NULL);
-        unlink(p);
-    }
-    if (d) {
-        g_dir_close(d);
-    }
-    rmdir(dir);
-    g_clear_pointer(&dir, g_free);
+    tern_check_rmdir(g_steal_pointer(&dir));
 }
 
 static int connect_to(const char *path)
